@@ -19,6 +19,7 @@ SETTINGS_HELP: dict[str, str] = {
         "The practice secret for the keyed hash of patient ids. Unset: a key file "
         "$ACUITY_HOME/secret.key is created on first use (owner-only permissions)."
     ),
+    "ACUITY_APP_DB": "DuckDB file of the app's own state: audit log, feedback, dashboard pins (default $ACUITY_HOME/app.duckdb).",
     "ACUITY_KEY_FILE": "Path of the key file used when ACUITY_SECRET is unset.",
     "ACUITY_USERS": "Path of the local users file (hashed passwords and roles) for sign-in.",
     "ACUITY_QUERY_TIMEOUT_S": "Time limit for one SQL statement, in seconds (default 10).",
@@ -38,6 +39,7 @@ class Settings:
     home: Path
     db_path: Path
     index_path: Path
+    app_db_path: Path
     secret: str | None
     key_file: Path
     users_file: Path
@@ -96,6 +98,7 @@ def load_settings(env: dict[str, str] | None = None, root: Path | None = None) -
         home=home,
         db_path=Path(get("ACUITY_DB") or home / "warehouse.duckdb"),
         index_path=Path(get("ACUITY_INDEX") or home / "index"),
+        app_db_path=Path(get("ACUITY_APP_DB") or home / "app.duckdb"),
         secret=get("ACUITY_SECRET"),
         key_file=Path(get("ACUITY_KEY_FILE") or home / "secret.key"),
         users_file=Path(get("ACUITY_USERS") or home / "users.toml"),

@@ -10,10 +10,10 @@ Nothing here does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class ColType(str, Enum):
+class ColType(StrEnum):
     """Logical column types (DuckDB spelling)."""
 
     VARCHAR = "VARCHAR"
@@ -77,7 +77,7 @@ class Table:
         return tuple(c.name for c in self.source_columns)
 
 
-V, I, B, D, T, M = (
+V, I, B, D, T, M = (  # noqa: E741 (short aliases for the tables below)
     ColType.VARCHAR,
     ColType.INTEGER,
     ColType.BOOLEAN,
@@ -130,7 +130,8 @@ RECALL_TYPES = ("annual_exam", "contact_lens_renewal", "medical_follow_up")
 
 # Safe Harbor restricted three-digit ZIP prefixes (population under 20,000): become '000'.
 RESTRICTED_ZIP3 = frozenset(
-    "036 059 063 102 203 556 692 790 821 823 830 831 878 879 884 890 893".split()
+    ("036", "059", "063", "102", "203", "556", "692", "790", "821", "823", "830", "831", "878", "879", "884")
+    + ("890", "893")
 )
 
 PATIENT_ID = Column("patient_id", V, nullable=False)

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 TIME_GRAINS = ("day", "week", "month", "quarter", "year", "day_of_week", "hour_of_day")
 
 
-class FilterOp(str, Enum):
+class FilterOp(StrEnum):
     """Comparison operators a filter may use."""
 
     EQ = "="

@@ -1,0 +1,111 @@
+"""Sign-in (users file, hashed passwords) and the append-only audit store."""
+
+from __future__ import annotations
+
+import stat
+import threading
+
+import duckdb
+import pytest
+
+from assistant.audit import AppStore, Turn
+from assistant.auth import AuthError, User, UserStore, hash_password, verify_password, write_users_file
+
+
+def test_password_hash_verifies_and_is_salted():
+    h1, h2 = hash_password("s3cret", iterations=1000), hash_password("s3cret", iterations=1000)
+    assert h1 != h2  # salted
+    assert verify_password("s3cret", h1) and verify_password("s3cret", h2)
+    assert not verify_password("wrong", h1)
+    assert not verify_password("s3cret", "garbage")
+    assert "s3cret" not in h1
+
+
+def test_users_file_round_trip_and_permissions(tmp_path):
+    path = tmp_path / "users.toml"
+    write_users_file(
+        path,
+        [(User("ann", "owner", "Ann"), "pw-ann"), (User("bob", "manager", locations=("LOC2",)), "pw-bob")],
+    )
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text()
+    assert "pw-ann" not in text and "pw-bob" not in text
+    store = UserStore.load(path)
+    bob = store.authenticate("bob", "pw-bob")
+    assert bob == User("bob", "manager", "", ("LOC2",))
+    assert store.authenticate("bob", "pw-ann") is None
+    assert store.authenticate("nobody", "pw-ann") is None
+    assert store.authenticate("ann", "pw-ann").role == "owner"
+
+
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ('[users.x]\nrole = "admin"\npassword_hash = "h"\n', "role 'admin'"),
+        ('[users.x]\nrole = "owner"\n', "no password_hash"),
+        ('[users.x]\nrole = "manager"\npassword_hash = "h"\n', "needs at least one location"),
+        ("[users.x\n", "not valid TOML"),
+    ],
+)
+def test_bad_users_file_names_the_problem(tmp_path, body, problem):
+    path = tmp_path / "users.toml"
+    path.write_text(body)
+    with pytest.raises(AuthError, match=problem) as exc:
+        UserStore.load(path)
+    assert str(path) in str(exc.value)
+
+
+def test_audit_log_records_turns_and_feedback_append_only(tmp_path):
+    store = AppStore(tmp_path / "app.duckdb")
+    tid = store.record_turn(
+        Turn(
+            "ann",
+            "owner",
+            "no-show rate last month",
+            "answer",
+            {"metrics": ["no_show_rate"]},
+            "SELECT 1",
+            row_count=1,
+        )
+    )
+    store.record_feedback(tid, "ann", 0)
+    store.record_feedback(tid, "ann", 1)
+    cols, rows = store.audit_rows()
+    row = dict(zip(cols, rows[0], strict=True))
+    assert row["question"] == "no-show rate last month" and row["feedback"] == 1 and row["role"] == "owner"
+    assert store.turn(tid)["interpretation"] == {"metrics": ["no_show_rate"]}
+    with pytest.raises(ValueError):
+        store.record_feedback(tid, "ann", 5)
+    store.close()
+    con = duckdb.connect(str(tmp_path / "app.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM feedback").fetchone()[0] == 2  # both kept
+    con.close()
+
+
+def test_pins_persist_and_can_be_removed(tmp_path):
+    path = tmp_path / "app.duckdb"
+    store = AppStore(path)
+    pid = store.add_pin(
+        "ann", "No-shows by location", "no-show rate by location", {"metrics": ["no_show_rate"]}
+    )
+    store.close()
+    store = AppStore(path)
+    assert [p["pin_id"] for p in store.pins()] == [pid]
+    store.remove_pin(pid)
+    assert store.pins() == []
+
+
+def test_audit_store_concurrent_writers(tmp_path):
+    store = AppStore(tmp_path / "app.duckdb")
+
+    def work(i: int) -> None:
+        for j in range(10):
+            store.record_turn(Turn(f"u{i}", "staff", f"q{i}-{j}", "answer"))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _, rows = store.audit_rows(limit=1000)
+    assert len(rows) == 100
