@@ -1,0 +1,181 @@
+"""Warehouse side of a sync: table definitions, upsert by primary key, quarantine, sync_runs.
+
+Every statement targets the warehouse attached as ``wh`` (see :mod:`ingest.sqlbuild`) and
+reads the checked staging table built by :mod:`ingest.validate`, whose ``_reason`` column
+is empty for clean rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+from sqlglot import exp
+
+from ingest.contract import TABLES, ColType, Column, Table
+from ingest.sqlbuild import and_all, col, drop, ident, or_all, render, run, table, template
+
+REASON = "_reason"
+ROW = "_row"
+
+
+@dataclass(frozen=True)
+class AuxTable:
+    """A bookkeeping table of the warehouse (not part of the data contract)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+
+
+_BIG = ColType.INTEGER  # counts fit INTEGER for any practice; BIGINT below where it matters
+SYNC_RUNS = AuxTable(
+    "sync_runs",
+    (
+        Column("run_id", ColType.VARCHAR, False),
+        Column("started_at", ColType.TIMESTAMP, False),
+        Column("ended_at", ColType.TIMESTAMP, False),
+        Column("source", ColType.VARCHAR),
+        Column("source_fingerprint", ColType.VARCHAR, False),
+        Column("as_of", ColType.DATE, False),
+        Column("key_check", ColType.VARCHAR, False),
+        Column("rows_read", _BIG),
+        Column("rows_inserted", _BIG),
+        Column("rows_updated", _BIG),
+        Column("rows_quarantined", _BIG),
+    ),
+    ("run_id",),
+)
+SYNC_RUN_TABLES = AuxTable(
+    "sync_run_tables",
+    (
+        Column("run_id", ColType.VARCHAR, False),
+        Column("table_name", ColType.VARCHAR, False),
+        Column("source_file", ColType.VARCHAR),
+        Column("rows_read", _BIG),
+        Column("rows_inserted", _BIG),
+        Column("rows_updated", _BIG),
+        Column("rows_quarantined", _BIG),
+    ),
+    ("run_id", "table_name"),
+)
+QUARANTINE = AuxTable(
+    "quarantine",
+    (
+        Column("run_id", ColType.VARCHAR, False),
+        Column("table_name", ColType.VARCHAR, False),
+        Column("source_file", ColType.VARCHAR, False),
+        Column("line", ColType.INTEGER),
+        Column("reason", ColType.VARCHAR, False),
+        Column("row_content", ColType.VARCHAR),
+    ),
+)
+
+
+def create_statement(t: Table | AuxTable) -> exp.Create:
+    """``CREATE TABLE IF NOT EXISTS`` for a warehouse table, with types, NOT NULL and primary key."""
+    defs: list[exp.Expression] = []
+    for c in t.columns:
+        constraints = [] if c.nullable else [exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())]
+        defs.append(
+            exp.ColumnDef(
+                this=ident(c.name),
+                kind=exp.DataType.build(c.type.value, dialect="duckdb"),
+                constraints=constraints,
+            )
+        )
+    if t.primary_key:
+        defs.append(exp.PrimaryKey(expressions=[ident(k) for k in t.primary_key]))
+    return exp.Create(
+        this=exp.Schema(this=table(t.name, warehouse=True), expressions=defs), kind="TABLE", exists=True
+    )
+
+
+def create_warehouse_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every contract table and the bookkeeping tables when missing."""
+    for t in (*TABLES, SYNC_RUNS, SYNC_RUN_TABLES, QUARANTINE):
+        run(con, create_statement(t))
+
+
+def last_key_check(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The key check value of the latest sync, or None for a new warehouse."""
+    q = template(
+        "SELECT key_check FROM :t ORDER BY started_at DESC LIMIT 1", t=table("sync_runs", warehouse=True)
+    )
+    row = run(con, q).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _pk_match(t: Table, left: str, right: str) -> exp.Expression:
+    return and_all([exp.EQ(this=col(k, left), expression=col(k, right)) for k in t.primary_key])
+
+
+def _clean(checked: str) -> exp.Expression:
+    return exp.EQ(this=col(REASON, "c"), expression=exp.Literal.string(""))
+
+
+def upsert(con: duckdb.DuckDBPyConnection, t: Table, checked: str) -> tuple[int, int]:
+    """Insert new clean rows and update changed ones by primary key; returns (inserted, updated)."""
+    target = table(t.name, warehouse=True)
+    cols = list(t.column_names)
+    src = exp.alias_(table(checked), "c", table=True)
+    has_rows = run(con, exp.select("1").from_(target).limit(1)).fetchone() is not None
+    updated = 0
+    if has_rows:
+        others = [c for c in cols if c not in t.primary_key]
+        changed = or_all([exp.NullSafeNEQ(this=col(c, "c"), expression=col(c, "w")) for c in others])
+        changes = (
+            exp.select(*[col(c, "c") for c in cols])
+            .from_(src)
+            .join(exp.alias_(target.copy(), "w", table=True), on=_pk_match(t, "c", "w"))
+            .where(exp.and_(_clean(checked), changed))
+        )
+        run(con, exp.Create(this=table("_changes"), kind="TABLE", expression=changes, replace=True))
+        if others:
+            update = exp.Update(
+                this=target.copy(),
+                expressions=[exp.EQ(this=col(c), expression=col(c, "_changes")) for c in others],
+                from_=exp.From(this=table("_changes")),
+                where=exp.Where(
+                    this=and_all(
+                        [exp.EQ(this=col(k, t.name), expression=col(k, "_changes")) for k in t.primary_key]
+                    )
+                ),
+            )
+            updated = int(run(con, update).fetchone()[0])
+        run(con, drop("_changes"))
+    new_rows = exp.select(*[col(c, "c") for c in cols]).from_(src).where(_clean(checked))
+    if has_rows:
+        exists = exp.Exists(
+            this=exp.select("1")
+            .from_(exp.alias_(target.copy(), "w", table=True))
+            .where(_pk_match(t, "c", "w"))
+        )
+        new_rows = new_rows.where(exp.Not(this=exists))
+    insert = exp.Insert(
+        this=exp.Schema(this=target.copy(), expressions=[ident(c) for c in cols]), expression=new_rows
+    )
+    inserted = int(run(con, insert).fetchone()[0])
+    return inserted, updated
+
+
+def insert_quarantine(con: duckdb.DuckDBPyConnection, rows: exp.Select) -> int:
+    """Append ``rows`` (run_id, table_name, source_file, line, reason, row_content) to the quarantine."""
+    cols = [ident(c.name) for c in QUARANTINE.columns]
+    insert = exp.Insert(
+        this=exp.Schema(this=table(QUARANTINE.name, warehouse=True), expressions=cols), expression=rows
+    )
+    return int(run(con, insert).fetchone()[0])
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection, run_row: Sequence[object], table_rows: Sequence[Sequence[object]]
+) -> None:
+    """Write one sync_runs row and its per-table rows (values in column order)."""
+    for aux, rows in ((SYNC_RUNS, [run_row]), (SYNC_RUN_TABLES, table_rows)):
+        values = exp.Tuple(expressions=[exp.Placeholder() for _ in aux.columns])
+        insert = exp.Insert(this=table(aux.name, warehouse=True), expression=exp.Values(expressions=[values]))
+        sql = render(insert)
+        for row in rows:
+            con.execute(sql, list(row))

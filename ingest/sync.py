@@ -1,0 +1,249 @@
+"""``sync_export``: one atomic, incremental, de-identifying sync of a source export.
+
+The run works on a copy of the warehouse file (``.<name>.<run>.building`` next to it) and
+replaces the original with ``os.replace`` only when every table has loaded: any failure
+leaves the warehouse byte-identical to before. Source rows are staged in memory (the
+identifiers never touch the warehouse file), checked by set queries, de-identified and
+upserted by primary key; bad rows go to ``quarantine``; each run is recorded in
+``sync_runs`` and ``sync_run_tables``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from ingest.deidentify import (
+    SecretError,
+    TextScrubber,
+    build_scrub_map,
+    extend_keymap,
+    key_check,
+    names_of_patients,
+)
+from ingest.load import create_warehouse_tables, last_key_check, record_run, upsert
+from ingest.quarantine import quarantine
+from ingest.source import SourceFile, find_source_files, fingerprint, stage
+from ingest.sqlbuild import WAREHOUSE, drop, ident, run, table, template
+from ingest.validate import checked_table, staged_rows
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, str, int, int], None]
+"""``progress(table, step, done, total)``: called after each step of each table."""
+STEPS = ("read", "check", "load")
+KEYMAP = "keymap"
+ScrubberFactory = Callable[[Sequence[str]], TextScrubber]
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """What one sync did to one table."""
+
+    table: str
+    source_file: str
+    rows_read: int
+    inserted: int
+    updated: int
+    quarantined: int
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        return (
+            f"{self.table:<20} read {self.rows_read:>9,}  inserted {self.inserted:>9,}  "
+            f"updated {self.updated:>9,}  quarantined {self.quarantined:>7,}"
+        )
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """The result of one sync: run id, source fingerprint and per-table counts."""
+
+    run_id: str
+    fingerprint: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    as_of: dt.date
+    tables: tuple[TableReport, ...] = field(default=())
+
+    def table(self, name: str) -> TableReport:
+        """The report of table ``name``."""
+        for t in self.tables:
+            if t.table == name:
+                return t
+        raise KeyError(name)
+
+    @property
+    def totals(self) -> TableReport:
+        """Counts summed over all tables."""
+        return TableReport(
+            "total",
+            "",
+            sum(t.rows_read for t in self.tables),
+            sum(t.inserted for t in self.tables),
+            sum(t.updated for t in self.tables),
+            sum(t.quarantined for t in self.tables),
+        )
+
+    @property
+    def changed(self) -> bool:
+        """True when the run inserted or updated any row."""
+        return bool(self.totals.inserted or self.totals.updated)
+
+
+def _default_scrubber(known_names: Sequence[str]) -> TextScrubber:
+    from ingest.scrub import Scrubber  # another part of ingest; imported when a sync needs it
+
+    return Scrubber(known_names=list(known_names))
+
+
+def sync_export(
+    source: Path | str,
+    db_path: Path | str,
+    *,
+    secret: str | bytes,
+    progress: Progress | None = None,
+    as_of: dt.date | None = None,
+    scrubber_factory: ScrubberFactory | None = None,
+) -> SyncReport:
+    """Sync the export folder ``source`` into the warehouse ``db_path``, atomically.
+
+    ``as_of`` is the sync date for the 90+ rule (default today); ``scrubber_factory`` builds
+    the free-text scrubber from the export's patient names (default ``ingest.scrub.Scrubber``).
+    """
+    started = dt.datetime.now().replace(microsecond=0)
+    run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    as_of = as_of or dt.date.today()
+    files = find_source_files(source)
+    fp = fingerprint(files)
+    db = Path(db_path)
+    with _building_copy(db, run_id) as work, tempfile.TemporaryDirectory(prefix="acuity-sync-") as spill:
+        con = duckdb.connect(config={"temp_directory": spill})
+        try:
+            run(con, exp.Attach(this=exp.alias_(exp.Literal.string(str(work)), WAREHOUSE)))
+            create_warehouse_tables(con)
+            check = key_check(secret)
+            previous = last_key_check(con)
+            if previous is not None and previous != check:
+                raise SecretError(
+                    f"{db} was built with a different practice secret; refusing to re-key patients"
+                )
+            run(con, template("CREATE TABLE :t (patient_id VARCHAR, patient_key VARCHAR)", t=table(KEYMAP)))
+            sync = _Run(con, run_id, as_of, secret, progress, scrubber_factory or _default_scrubber)
+            reports = tuple(sync.table(sf) for sf in files)
+            ended = dt.datetime.now().replace(microsecond=0)
+            report = SyncReport(run_id, fp, started, ended, as_of, reports)
+            _record(con, report, str(source), check)
+            con.execute("CHECKPOINT wh")
+            run(con, exp.Detach(this=ident(WAREHOUSE)))
+        finally:
+            con.close()
+    for t in report.tables:
+        log.info("%s", t.summary())
+    return report
+
+
+@dataclass
+class _Run:
+    """State shared by the tables of one run (connection, key map, scrubber)."""
+
+    con: duckdb.DuckDBPyConnection
+    run_id: str
+    as_of: dt.date
+    secret: str | bytes
+    progress: Progress | None
+    scrubber_factory: ScrubberFactory
+    known_names: list[str] = field(default_factory=list)
+    _scrubber: TextScrubber | None = None
+
+    def _step(self, name: str, step: str) -> None:
+        if self.progress is not None:
+            self.progress(name, step, STEPS.index(step) + 1, len(STEPS))
+
+    @property
+    def scrubber(self) -> TextScrubber:
+        if self._scrubber is None:
+            self._scrubber = self.scrubber_factory(self.known_names)
+        return self._scrubber
+
+    def table(self, sf: SourceFile) -> TableReport:
+        """Stage, check, quarantine and upsert one table's file."""
+        t, con = sf.table, self.con
+        raw, checked = "raw_" + t.name, "checked_" + t.name
+        rows_read = stage(con, sf, raw)
+        self._step(t.name, "read")
+        keymap = None
+        if "patient_id" in t.source_column_names:
+            extend_keymap(con, KEYMAP, raw, self.secret)
+            keymap = KEYMAP
+        if t.name == "patients":
+            self.known_names = names_of_patients(con, raw)
+        scrubmaps = {}
+        for column in t.free_text:
+            scrubmaps[column] = "scrub_" + column
+            build_scrub_map(con, raw, column, self.scrubber, scrubmaps[column])
+        staged = staged_rows(t, raw, self.as_of, keymap=keymap, scrubmaps=scrubmaps)
+        run(con, checked_table(t, staged, checked))
+        bad = quarantine(
+            con, sf, raw, checked, run_id=self.run_id, as_of=self.as_of, keymap=keymap, scrubmaps=scrubmaps
+        )
+        self._step(t.name, "check")
+        inserted, updated = upsert(con, t, checked)
+        for name in (raw, checked, *scrubmaps.values()):
+            run(con, drop(name))
+        self._step(t.name, "load")
+        return TableReport(t.name, sf.path.name, rows_read, inserted, updated, bad)
+
+
+def _record(con: duckdb.DuckDBPyConnection, report: SyncReport, source: str, check: str) -> None:
+    tot = report.totals
+    run_row = (
+        report.run_id,
+        report.started_at,
+        report.ended_at,
+        source,
+        report.fingerprint,
+        report.as_of,
+        check,
+        tot.rows_read,
+        tot.inserted,
+        tot.updated,
+        tot.quarantined,
+    )
+    table_rows = [
+        (report.run_id, t.table, t.source_file, t.rows_read, t.inserted, t.updated, t.quarantined)
+        for t in report.tables
+    ]
+    record_run(con, run_row, table_rows)
+
+
+@contextmanager
+def _building_copy(db: Path, run_id: str) -> Iterator[Path]:
+    """A copy of ``db`` to build in; replaces ``db`` on success, is deleted on failure."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    work = db.with_name(f".{db.name}.{run_id}.building")
+    wal, work_wal = Path(str(db) + ".wal"), Path(str(work) + ".wal")
+    try:
+        if db.exists():
+            shutil.copyfile(db, work)
+            if wal.exists():  # an unclean shutdown left a WAL: replay it into the copy, not the original
+                shutil.copyfile(wal, work_wal)
+        yield work
+        with work.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(work, db)
+        wal.unlink(missing_ok=True)  # already replayed into the new file
+    finally:
+        work.unlink(missing_ok=True)
+        work_wal.unlink(missing_ok=True)

@@ -1,0 +1,170 @@
+"""Row validation as set queries: each rule is a small function that yields (condition, reason).
+
+*Row rules* look at one raw (all-VARCHAR) source row: missing values, unparseable dates or
+numbers, unknown category values, malformed ZIP codes. *Set rules* look at the typed,
+de-identified rows of the whole file and the warehouse: duplicate keys and orphan foreign
+keys. :func:`checked_table` materialises the typed rows with a ``_reason`` column (empty
+for a clean row, otherwise every problem joined by ``"; "``). Reasons never contain values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from ingest.contract import ColType, Table
+from ingest.deidentify import KEYS, RAW, scrub_alias, warehouse_exprs, zip_valid_expr
+from ingest.sqlbuild import and_all, cast, col, func, isin, lit, table
+
+REASON, ROW = "_reason", "_row"
+_TYPE_WORDS = {
+    ColType.INTEGER: "integer",
+    ColType.DECIMAL: "number",
+    ColType.DOUBLE: "number",
+    ColType.BOOLEAN: "boolean",
+    ColType.DATE: "date",
+    ColType.TIMESTAMP: "timestamp",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """A bad-row condition (TRUE when the row is bad) and the reason recorded for it."""
+
+    condition: exp.Expression
+    reason: str
+
+
+RowRule = Callable[[Table], Iterator[Check]]
+
+
+def _raw(name: str) -> exp.Column:
+    return col(name, RAW)
+
+
+def missing_values(t: Table) -> Iterator[Check]:
+    """A required column (key or NOT NULL) is empty."""
+    keys = set(t.primary_key) | ({"patient_id"} if "patient_key" in t.primary_key else set())
+    for c in t.source_columns:
+        if not c.nullable:
+            blank = exp.EQ(this=exp.Trim(this=_raw(c.name)), expression=lit(""))
+            what = "missing key" if c.name in keys else "missing value in"
+            yield Check(exp.or_(exp.Is(this=_raw(c.name), expression=exp.Null()), blank), f"{what} {c.name}")
+
+
+def unparseable_values(t: Table) -> Iterator[Check]:
+    """A date, timestamp, number or boolean that does not parse (integers must be whole)."""
+    for c in t.source_columns:
+        if c.type is ColType.VARCHAR:
+            continue
+        typed = cast(_raw(c.name), c.type.value, try_=True)
+        bad: exp.Expression = exp.Is(this=typed, expression=exp.Null())
+        if c.type is ColType.INTEGER:
+            whole = exp.NEQ(this=cast(_raw(c.name), "DOUBLE", try_=True), expression=typed.copy())
+            bad = exp.or_(bad, whole)
+        present = exp.Not(this=exp.Is(this=_raw(c.name), expression=exp.Null()))
+        yield Check(exp.and_(present, exp.paren(bad)), f"unparseable {_TYPE_WORDS[c.type]} in {c.name}")
+
+
+def unknown_categories(t: Table) -> Iterator[Check]:
+    """A value outside a closed vocabulary of schema.md."""
+    for c in t.source_columns:
+        if c.categories:
+            outside = exp.Not(this=isin(_raw(c.name), c.categories))
+            present = exp.Not(this=exp.Is(this=_raw(c.name), expression=exp.Null()))
+            yield Check(exp.and_(present, outside), f"unknown {c.name} value")
+
+
+def malformed_zip(t: Table) -> Iterator[Check]:
+    """A patient ZIP code that is not 5 digits (or ZIP+4)."""
+    if "zip" in t.source_column_names:
+        present = exp.Not(this=exp.Is(this=_raw("zip"), expression=exp.Null()))
+        yield Check(exp.and_(present, exp.Not(this=zip_valid_expr(_raw("zip")))), "malformed zip")
+
+
+ROW_RULES: tuple[RowRule, ...] = (missing_values, unparseable_values, unknown_categories, malformed_zip)
+
+
+def _reasons(checks: list[Check], *first: exp.Expression) -> exp.Expression:
+    """``CONCAT_WS('; ', first..., CASE WHEN cond THEN reason END, ...)``: '' when nothing fires."""
+    cases = [exp.Case(ifs=[exp.If(this=c.condition, true=lit(c.reason))]) for c in checks]
+    return func("CONCAT_WS", lit("; "), *first, *cases) if cases or first else lit("")
+
+
+def row_reason(t: Table) -> exp.Expression:
+    """The row rules' reasons for one raw row of ``t``."""
+    return _reasons([check for rule in ROW_RULES for check in rule(t)])
+
+
+def set_checks(t: Table, typed: str, dups: str) -> list[Check]:
+    """Duplicate keys (within the file) and orphan foreign keys (against the warehouse)."""
+    first_key = t.primary_key[0]
+    checks = [Check(exp.Not(this=exp.Is(this=col(first_key, dups), expression=exp.Null())), "duplicate key")]
+    for fk in t.foreign_keys:
+        ref = exp.alias_(table(fk.ref_table, warehouse=True), "x", table=True)
+        found = exp.Exists(
+            this=exp.select("1")
+            .from_(ref)
+            .where(exp.EQ(this=col(fk.ref_column, "x"), expression=col(fk.column, typed)))
+        )
+        present = exp.Not(this=exp.Is(this=col(fk.column, typed), expression=exp.Null()))
+        checks.append(
+            Check(exp.and_(present, exp.Not(this=found)), f"orphan {fk.column}: not in {fk.ref_table}")
+        )
+    return checks
+
+
+def staged_rows(
+    t: Table, raw: str, as_of: dt.date, *, keymap: str | None, scrubmaps: dict[str, str]
+) -> exp.Select:
+    """Raw rows joined to the key and scrub maps: row number, warehouse columns, row reasons."""
+    select = exp.select(
+        exp.alias_(exp.column("rowid", RAW), ROW),
+        *[exp.alias_(e, c) for c, e in warehouse_exprs(t, as_of).items()],
+        exp.alias_(row_reason(t), REASON),
+    ).from_(exp.alias_(table(raw), RAW, table=True))
+    return join_maps(select, keymap=keymap, scrubmaps=scrubmaps)
+
+
+def join_maps(select: exp.Select, *, keymap: str | None, scrubmaps: dict[str, str]) -> exp.Select:
+    """LEFT JOIN the key map on ``patient_id`` and each scrub map on its free-text column."""
+    if keymap:
+        on = exp.EQ(this=col("patient_id", KEYS), expression=_raw("patient_id"))
+        select = select.join(exp.alias_(table(keymap), KEYS, table=True), on=on, join_type="left")
+    for column, name in scrubmaps.items():
+        alias = scrub_alias(column)
+        on = exp.EQ(this=col("original", alias), expression=_raw(column))
+        select = select.join(exp.alias_(table(name), alias, table=True), on=on, join_type="left")
+    return select
+
+
+def checked_table(t: Table, staged: exp.Select, out: str) -> exp.Create:
+    """``CREATE TABLE out``: the staged rows plus ``_reason`` from every row and set rule."""
+    typed, dups = "typed", "dups"
+    keys = [col(k) for k in t.primary_key]
+    dup_keys = (
+        exp.select(*keys)
+        .from_(typed)
+        .where(and_all([exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys]))
+        .group_by(*[k.copy() for k in keys])
+        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=lit(1)))
+    )
+    row_reasons = exp.Nullif(this=col(REASON, typed), expression=lit(""))
+    reason = _reasons(set_checks(t, typed, dups), row_reasons)
+    on = and_all([exp.EQ(this=col(k, typed), expression=col(k, dups)) for k in t.primary_key])
+    body = (
+        exp.select(*[col(c, typed) for c in (ROW, *t.column_names)], exp.alias_(reason, REASON))
+        .from_(typed)
+        .join(dups, on=on, join_type="left")
+        .with_(typed, as_=staged)
+        .with_(dups, as_=dup_keys)
+    )
+    return exp.Create(this=table(out), kind="TABLE", expression=body, replace=True)
+
+
+def is_bad(alias: str) -> exp.Expression:
+    """TRUE for a quarantined row of a checked table aliased ``alias``."""
+    return exp.NEQ(this=col(REASON, alias), expression=lit(""))
