@@ -79,7 +79,7 @@ class Recorded:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]
+    headers: dict[str, str]  # lower-case names
     body: dict[str, Any] | None
 
     @property
@@ -128,7 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _record(self, body: dict[str, Any] | None) -> None:
         parts = urlsplit(self.path)
-        rec = Recorded(self.command, parts.path, parse_qs(parts.query), dict(self.headers.items()), body)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        rec = Recorded(self.command, parts.path, parse_qs(parts.query), headers, body)
         with self.state.lock:
             self.state.requests.append(rec)
 
@@ -237,7 +238,9 @@ class ScriptedLLMServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.state = self._state  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="scripted-llm", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="scripted-llm", daemon=True
+        )
 
     def __enter__(self) -> ScriptedLLMServer:
         self._thread.start()
