@@ -1,0 +1,134 @@
+"""The built-in interpreter: a question -> a SemanticQuery, or a clarifying question. No LLM.
+
+Steps: tokens -> abbreviations expanded -> typos corrected against the vocabulary ->
+time words resolved (:mod:`timeexpr`) -> phrases matched longest first (:mod:`lexicon`)
+-> readings resolved with the metric in hand (which dimensions it can be sliced by) ->
+a :class:`~semantic_layer.query.SemanticQuery`. When the metric is unknown or the words
+fit several readings equally well, the result is a clarification with 2-4 choices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.interpret import language
+from assistant.interpret.fuzzy import Corrector
+from assistant.interpret.lexicon import Lexicon, Mention, expand, model_phrases, stem_all
+from assistant.interpret.readings import Readings, clarify_metric, resolve
+from assistant.interpret.text import tokens
+from assistant.interpret.timeexpr import MONTHS, NUMBERS, UNITS, TimeParse, parse_time
+from assistant.interpret.values import ValueIndex
+from semantic_layer.query import SemanticQuery
+
+log = logging.getLogger(__name__)
+
+FORWARD_METRICS = ("upcoming_appointments",)
+
+
+@dataclass
+class Interpretation:
+    """What the built-in interpreter made of a question."""
+
+    kind: str  # "query" | "clarify"
+    query: SemanticQuery | None = None
+    message: str = ""  # the clarifying question (kind clarify) or a note
+    choices: tuple[str, ...] = ()
+    followup: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Parsed:
+    """The raw readings of a question before they become a query."""
+
+    words: list[str]
+    stems: list[str]
+    time: TimeParse
+    mentions: list[Mention]
+
+    def has(self, *words: str) -> bool:
+        """True when any of ``words`` is among the question's words (or their stems)."""
+        return any(w in self.words or w in self.stems for w in words)
+
+    def unused(self) -> list[tuple[int, str]]:
+        """Tokens not taken by time words nor by phrases."""
+        taken = set(self.time.used)
+        for m in self.mentions:
+            taken.update(range(m.start, m.end))
+        return [(i, w) for i, w in enumerate(self.words) if i not in taken]
+
+
+class BuiltinInterpreter:
+    """Interprets questions against one semantic model and one value index."""
+
+    def __init__(self, model: Any, values: ValueIndex | None = None) -> None:
+        self.model = model
+        self.values = values or ValueIndex()
+        metrics, dims = model_phrases(model)
+        self.lexicon = Lexicon.from_parts(metrics, dims, self.values.by_alias(), language.VAGUE_WORDS)
+        vocab = self.lexicon.vocabulary() | language.STOPWORDS | set(MONTHS) | set(NUMBERS) | set(UNITS)
+        vocab |= {w for words in language.METRIC_WORDS.values() for p in words for w in p.split()}
+        self.corrector = Corrector(vocab)
+        self._dims_for: dict[str, set[str]] = {}
+
+    def dims_for(self, metric: str) -> set[str]:
+        """Dimensions ``metric`` can be sliced by (cached)."""
+        hit = self._dims_for.get(metric)
+        if hit is None:
+            try:
+                hit = set(self.model.dimensions_for(metric))
+            except Exception:  # a model without the lookup: anything goes
+                hit = set(self.model.dimensions)
+            self._dims_for[metric] = hit
+        return hit
+
+    def words(self, question: str) -> list[str]:
+        """Tokens with abbreviations expanded and typos corrected."""
+        out = []
+        for w in expand(tokens(question)):
+            out.append(self.corrector.correct(w) if w not in language.STOPWORDS else w)
+        return out
+
+    def parse(self, question: str, as_of: dt.date, *, forward: bool = False) -> Parsed:
+        """Words, time and phrases of ``question``."""
+        words = self.words(question)
+        time = parse_time(words, as_of, forward=forward)
+        stems = stem_all(words)
+        mentions = self.lexicon.match(stems, skip=time.used)
+        return Parsed(words, stems, time, mentions)
+
+    def interpret(self, question: str, as_of: dt.date, previous: SemanticQuery | None = None) -> Interpretation:
+        """The semantic query of ``question`` (a follow-up of ``previous`` when it reads as one)."""
+        parsed = self.parse(question, as_of)
+        readings = resolve(self, parsed, as_of)
+        if readings.metrics and readings.metrics[0] in FORWARD_METRICS:
+            parsed = self.parse(question, as_of, forward=True)
+            readings = resolve(self, parsed, as_of)
+        from assistant.interpret.followup import is_followup, merge
+
+        if previous is not None and is_followup(parsed, readings):
+            return merge(self, previous, parsed, readings, as_of)
+        if not readings.metrics and not readings.clarify:
+            clarify_metric(self, parsed, readings)
+        return build(self, readings, as_of)
+
+
+def build(interp: BuiltinInterpreter, r: Readings, as_of: dt.date) -> Interpretation:
+    """A stand-alone interpretation from resolved readings."""
+    if r.clarify:
+        return Interpretation("clarify", message=r.clarify, choices=tuple(r.choices))
+    if not r.metrics:
+        return Interpretation("clarify", message=r.clarify or "Which number would you like?", choices=tuple(r.choices))
+    q = SemanticQuery(
+        metrics=tuple(r.metrics),
+        dimensions=tuple(r.dimensions),
+        filters=tuple(r.filters),
+        time_range=r.time_range,
+        compare_range=r.compare_range,
+        order_by=tuple(r.order_by),
+        limit=r.limit,
+    )
+    return Interpretation("query", q, notes=list(r.notes))

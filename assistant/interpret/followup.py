@@ -1,0 +1,98 @@
+"""Follow-ups: keep the previous semantic query and change only what the new turn names.
+
+"and by provider?" replaces the breakdown; "what about 2024?" the period; "and Lakeview?"
+the location filter; "break that down by appointment type" adds a breakdown; "same for
+last year" moves the period; "what about the cancellation rate?" swaps the metric.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from semantic_layer.query import TIME_GRAINS, OrderBy, SemanticQuery
+
+if TYPE_CHECKING:
+    from assistant.interpret.builtin import BuiltinInterpreter, Interpretation, Parsed
+    from assistant.interpret.readings import Readings
+
+LEADS = ("and", "what", "how", "same", "now", "also", "ok", "okay", "then", "only", "just", "instead", "but", "break", "split", "drill", "show", "for", "at", "in", "by", "compare", "versus", "vs")
+REFERS = ("that", "this", "it", "those", "these", "same", "instead", "also", "too", "again", "them")
+ADD_WORDS = ("break", "split", "drill", "further", "also")
+
+
+def is_followup(p: Parsed, r: Readings) -> bool:
+    """True when the turn leans on the previous one (no metric of its own, or words that point back)."""
+    words = p.words
+    if not words:
+        return False
+    if not r.named_metric:
+        return bool(r.named_dims or r.named_grain or r.named_filter_dims or r.named_time or r.named_order or r.compare_range)
+    starts = words[0] in ("and", "also", "now", "then", "same", "instead", "but") or words[:2] in (
+        ["what", "about"],
+        ["how", "about"],
+    )
+    return starts or any(w in REFERS for w in words)
+
+
+def merge(
+    interp: BuiltinInterpreter, prev: SemanticQuery, p: Parsed, r: Readings, as_of: dt.date
+) -> Interpretation:
+    """The previous query with what this turn names replaced (or added)."""
+    from assistant.interpret.builtin import Interpretation
+
+    if r.clarify and r.choices:
+        return Interpretation("clarify", message=r.clarify, choices=tuple(r.choices), followup=True)
+    metrics = tuple(r.metrics) if r.named_metric and r.metrics else prev.metrics
+    prev_grains = [d for d in prev.dimensions if d in TIME_GRAINS]
+    prev_dims = [d for d in prev.dimensions if d not in TIME_GRAINS]
+    new_dims = [d for d in r.named_dims if d not in TIME_GRAINS]
+    adding = any(w in ADD_WORDS for w in p.words)
+    if new_dims or r.named_grain:
+        if adding:
+            dims = prev_dims + [d for d in new_dims if d not in prev_dims]
+            grains = [r.named_grain] if r.named_grain else prev_grains
+        else:
+            dims = new_dims
+            grains = [r.named_grain] if r.named_grain else []
+    else:
+        dims, grains = prev_dims, prev_grains
+    # filters: the ones this turn names replace those on the same dimension
+    filters = [f for f in prev.filters if f.dimension not in r.named_filter_dims]
+    filters += [f for f in r.filters if f not in filters]
+    if any(w in ("all", "every", "overall", "total") for w in p.words) and not r.named_filter_dims:
+        named = set(r.named_dims)
+        filters = [f for f in filters if f.dimension not in named]
+    # multi-member filters on a dimension add it as a breakdown (as in a fresh question)
+    for d in r.dimensions:
+        if d not in dims and d not in TIME_GRAINS and d in r.named_filter_dims:
+            dims.append(d)
+    time_range, compare = prev.time_range, prev.compare_range
+    if r.named_time:
+        time_range, compare = r.time_range, r.compare_range
+    elif r.compare_range is not None:
+        compare = r.compare_range
+    avail = interp.dims_for(metrics[0]) if metrics and metrics[0] in interp.model.metrics else set()
+    dims = [d for d in dims if d in avail or not avail]
+    dimensions = tuple(dims + [g for g in grains if g])
+    if r.named_order:
+        order_by, limit = tuple(OrderBy(metrics[0], o.descending) for o in r.order_by[:1]), r.limit
+    else:
+        keep = set(metrics) | set(dimensions)
+        order_by = tuple(
+            OrderBy(metrics[0] if o.field in prev.metrics else o.field, o.descending) for o in prev.order_by
+        )
+        order_by = tuple(o for o in order_by if o.field in keep)
+        limit = prev.limit if dimensions else None
+        if not order_by and grains and grains[0] not in ("day_of_week", "hour_of_day"):
+            order_by = (OrderBy(grains[0], False),)
+    q = SemanticQuery(
+        metrics=metrics,
+        dimensions=dimensions,
+        filters=tuple(filters),
+        time_range=time_range,
+        compare_range=compare,
+        order_by=order_by,
+        limit=limit,
+    )
+    return Interpretation("query", q, followup=True, notes=list(r.notes))

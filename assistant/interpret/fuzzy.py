@@ -1,0 +1,85 @@
+"""Typo tolerance: a bounded edit distance and a nearest-word lookup.
+
+Damerau-Levenshtein (optimal string alignment) with an early exit once the distance is
+known to exceed the bound, so looking a word up in a few thousand words stays fast.
+
+>>> distance("nortside", "northside")
+1
+>>> distance("quater", "quarter")
+1
+>>> distance("recieve", "receive")
+1
+>>> Corrector({"northside", "lakeview", "revenue"}).correct("revenu")
+'revenue'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def distance(a: str, b: str, bound: int = 3) -> int:
+    """Edit distance (insert, delete, substitute, swap neighbours); ``bound + 1`` when larger."""
+    if a == b:
+        return 0
+    la, lb = len(a), len(b)
+    if abs(la - lb) > bound:
+        return bound + 1
+    prev2: list[int] = []
+    prev = list(range(lb + 1))
+    for i in range(1, la + 1):
+        cur = [i] + [0] * lb
+        best = cur[0]
+        for j in range(1, lb + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+            best = min(best, v)
+        if best > bound:
+            return bound + 1
+        prev2, prev = prev, cur
+    return min(prev[lb], bound + 1)
+
+
+def allowed_edits(word: str) -> int:
+    """How many edits a word of this length may carry and still be recognised."""
+    n = len(word)
+    if n <= 3:
+        return 0
+    if n <= 5:
+        return 1
+    return 2
+
+
+class Corrector:
+    """Maps an unknown word to the closest known word within ``allowed_edits``."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.vocabulary = {w for w in vocabulary if w}
+        self._by_len: dict[int, list[str]] = {}
+        for w in sorted(self.vocabulary):
+            self._by_len.setdefault(len(w), []).append(w)
+        self._cache: dict[str, str] = {}
+
+    def correct(self, word: str) -> str:
+        """``word`` itself when known, numeric or short; otherwise its nearest known word, if close."""
+        if word in self.vocabulary or not word.isalpha():
+            return word
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        bound = allowed_edits(word)
+        best, best_d = word, bound + 1
+        for n in range(len(word) - bound, len(word) + bound + 1):
+            for cand in self._by_len.get(n, ()):
+                if len(cand) <= 3:
+                    continue
+                d = distance(word, cand, bound)
+                if d == 2 and cand[0] != word[0]:
+                    continue  # two edits and a different first letter: too far
+                if d < best_d:
+                    best, best_d = cand, d
+        self._cache[word] = best
+        return best

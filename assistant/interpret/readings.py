@@ -1,0 +1,268 @@
+"""From matched phrases to readings: which metric, which breakdowns, which filters, which order.
+
+The choices here follow the definitions of metrics.md: a phrase that names members of
+several dimensions is read as the one the metric can be sliced by; "how many patients did
+we see" counts completed visits; "comprehensive exams" done are completed visits of that
+appointment type; new patients from campaigns are attributed new patients; and so on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assistant.interpret import language
+from assistant.interpret.timeexpr import GRAIN_NOUN, NUMBERS, default_grain
+from semantic_layer.query import Filter, OrderBy, TimeRange
+
+if TYPE_CHECKING:
+    from assistant.interpret.builtin import BuiltinInterpreter, Parsed
+
+COUNT_WORDS = ("how", "many", "number", "count", "total", "busiest", "most", "fewest")
+CAMPAIGN_DIMS = ("campaign", "marketing_channel", "service_line")
+BREAKDOWN_CUES = ("by", "per", "each", "every", "across", "which", "what", "between", "among", "top", "bottom")
+
+
+@dataclass
+class Readings:
+    """Everything the question names, resolved against the model."""
+
+    metrics: list[str] = field(default_factory=list)
+    dimensions: list[str] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
+    time_range: TimeRange | None = None
+    compare_range: TimeRange | None = None
+    order_by: list[OrderBy] = field(default_factory=list)
+    limit: int | None = None
+    clarify: str = ""
+    choices: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # what the question itself named (follow-ups replace only these)
+    named_metric: bool = False
+    named_time: bool = False
+    named_dims: list[str] = field(default_factory=list)
+    named_grain: str | None = None
+    named_filter_dims: set[str] = field(default_factory=set)
+    named_order: bool = False
+    vague: list[str] = field(default_factory=list)
+
+
+def _label(interp: BuiltinInterpreter, metric: str) -> str:
+    m = interp.model.metrics.get(metric)
+    return (getattr(m, "label", "") or metric.replace("_", " ")) if m else metric.replace("_", " ")
+
+
+def _metrics(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    strong: list[str] = []
+    weak: list[str] = []
+    for m in p.mentions:
+        if m.kind == "metric":
+            name, prio = m.targets[0]
+            (strong if prio >= 2 else weak).append(name)
+        elif m.kind == "vague":
+            r.vague.append(m.targets[0][0])
+    names = list(dict.fromkeys(strong or weak))
+    # "revenue per visit" is one metric, "revenue and visits" two: keep distinct metrics in order
+    r.metrics = names
+    r.named_metric = bool(names)
+
+
+def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tuple[str, str]]) -> None:
+    """The metric-specific readings of metrics.md."""
+    model_metrics = interp.model.metrics
+    value_dims = {d for d, _ in values}
+    if not r.metrics:
+        if "appointment_type" in value_dims and (p.has(*COUNT_WORDS) or p.time.grain):
+            r.metrics = ["completed_visits"]
+        elif p.has("patient") and p.has("see", "seen", "saw", "examine", "examined", "treat", "treated", "came"):
+            r.metrics = ["completed_visits"]
+        elif p.has("patient") and p.has("have", "active") and p.time.time_range is None:
+            r.metrics = ["active_patients"]
+        elif p.has("patient") and p.has("how", "many", "number", "count"):
+            r.metrics = ["completed_visits"]
+        elif p.has("booked", "scheduled", "upcoming") and p.has("appointment"):
+            r.metrics = ["upcoming_appointments"]
+        r.named_metric = bool(r.metrics)
+    campaignish = bool(value_dims & set(CAMPAIGN_DIMS)) or p.has("campaign", "campaigns")
+    swaps = {"new_patients": "campaign_new_patients", "revenue": "campaign_revenue"}
+    for i, m in enumerate(r.metrics):
+        if m in swaps and campaignish and swaps[m] in model_metrics:
+            r.metrics[i] = swaps[m]
+        if m == "appointments" and p.has("booked", "scheduled", "upcoming", "coming"):
+            tr = p.time.time_range
+            if tr is not None and tr.start is not None and tr.start >= p.time_as_of:
+                r.metrics[i] = "upcoming_appointments"
+        if m == "completed_visits" and p.has("have", "active") and p.time.time_range is None and p.has("patient"):
+            r.metrics[i] = "active_patients"
+    r.metrics = [m for m in dict.fromkeys(r.metrics) if m in model_metrics]
+
+
+def _available(interp: BuiltinInterpreter, metrics: list[str]) -> set[str]:
+    if not metrics:
+        return set(interp.model.dimensions)
+    dims = None
+    for m in metrics:
+        d = interp.dims_for(m)
+        dims = d if dims is None else dims & d
+    return dims or set()
+
+
+def _values(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Readings) -> list[tuple[str, str]]:
+    """Pick one (dimension, member) per value phrase; ambiguous people names ask which one."""
+    picked: list[tuple[str, str]] = []
+    for m in p.mentions:
+        if m.kind != "value":
+            continue
+        cands = [(d, v, pr) for (d, v), pr in m.targets if d in avail] or [(d, v, pr) for (d, v), pr in m.targets]
+        best = max(pr for _, _, pr in cands)
+        cands = [c for c in cands if c[2] == best]
+        pref = {d: i for i, d in enumerate(language.DIMENSION_PREFERENCE)}
+        cands.sort(key=lambda c: pref.get(c[0], 99))
+        top_dim = cands[0][0]
+        same = sorted({v for d, v, _ in cands if d == top_dim})
+        if len(same) > 1 and top_dim in ("provider", "staff_member", "campaign"):
+            r.clarify = f"Which one do you mean by '{m.phrase}'?"
+            r.choices = same[:4]
+        picked.append((top_dim, same[0]))
+    return picked
+
+
+def _dimensions(interp: BuiltinInterpreter, p: Parsed, avail: set[str], values: list[tuple[str, str]], r: Readings) -> None:
+    value_dims = {d for d, _ in values}
+    for m in p.mentions:
+        if m.kind != "dimension":
+            continue
+        names = [t for t, _ in m.targets]
+        dim = next((d for d in names if d in avail), names[0])
+        if dim not in avail:
+            last = m.phrase.split()[-1]
+            alt = [d for d in avail if d.endswith(last) or d.endswith(last.rstrip("s"))]
+            if dim in ("provider",) and "staff_member" in avail:
+                alt = ["staff_member"]
+            if alt:
+                dim = sorted(alt, key=lambda d: language.DIMENSION_PREFERENCE.index(d) if d in language.DIMENSION_PREFERENCE else 99)[0]
+        cue = p.words[m.start - 1] if m.start > 0 else ""
+        same_value = any(m.start <= 0 or True for d, _ in values if d == dim)
+        if dim in value_dims and same_value and cue not in BREAKDOWN_CUES:
+            continue  # "at the Northside location": the head noun of a filter
+        # "frames brand": a value followed by its dimension word is a filter plus a breakdown
+        if dim not in r.dimensions:
+            r.dimensions.append(dim)
+    r.named_dims = list(r.dimensions)
+
+
+def _filters(interp: BuiltinInterpreter, p: Parsed, values: list[tuple[str, str]], r: Readings) -> None:
+    by_dim: dict[str, list[str]] = {}
+    for d, v in values:
+        by_dim.setdefault(d, [])
+        if v not in by_dim[d]:
+            by_dim[d].append(v)
+    for d, vs in by_dim.items():
+        r.filters.append(Filter(d, tuple(vs)))
+        if len(vs) > 1 and d not in r.dimensions:
+            r.dimensions.append(d)  # "Northside vs Lakeview": one row each
+    r.named_filter_dims = set(by_dim)
+
+
+def _role_filter(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Readings) -> None:
+    """'for each optometrist' on a per-staff metric (hours, patients per hour) keeps optometrists only."""
+    if "staff_role" not in avail or any(f.dimension == "staff_role" for f in r.filters):
+        return
+    if not any(d in r.dimensions for d in ("provider", "staff_member")):
+        return
+    if not any(interp.model.metrics[m].table == "timeclock" or m == "patients_per_hour" for m in r.metrics if m in interp.model.metrics):
+        return
+    for word, role in (("optometrist", "optometrist"), ("doctor", "optometrist"), ("od", "optometrist"), ("optician", "optician"), ("technician", "technician")):
+        if p.has(word):
+            r.filters.append(Filter("staff_role", (role,)))
+            return
+
+
+def _order(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    words = p.words
+    desc: bool | None = None
+    for i, w in enumerate(words):
+        if w in ("top", "bottom") or (w in ("first",) and i + 1 < len(words) and words[i + 1].isdigit()):
+            nxt = words[i + 1] if i + 1 < len(words) else ""
+            n = int(nxt) if nxt.isdigit() else NUMBERS.get(nxt)
+            if n and n < 1000:
+                r.limit = n
+            desc = w != "bottom"
+        elif w in language.ORDER_DESC:
+            desc = True if desc is None else desc
+        elif w in language.ORDER_ASC:
+            desc = False if desc is None else desc
+        elif w in language.ORDER_GOOD | language.ORDER_BAD:
+            good_up = True
+            if r.metrics:
+                gd = getattr(interp.model.metrics[r.metrics[0]], "good_direction", None)
+                good_up = getattr(gd, "value", gd) != "down"
+            desc = good_up if w in language.ORDER_GOOD else not good_up
+    if desc is None:
+        return
+    if not r.dimensions and not p.time.grain:
+        grain = next((GRAIN_NOUN[w] for i, w in p.unused() if w in GRAIN_NOUN), None)
+        if grain:
+            r.dimensions.append(grain)
+        elif p.has("day") and not p.time.grain:
+            r.dimensions.append("day")
+    if r.metrics and (r.dimensions or p.time.grain):
+        r.order_by = [OrderBy(r.metrics[0], desc)]
+        r.named_order = True
+
+
+def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
+    """Resolve the parsed question's phrases into readings."""
+    p.time_as_of = as_of  # type: ignore[attr-defined]
+    r = Readings()
+    _metrics(interp, p, r)
+    avail0 = _available(interp, r.metrics)
+    values = _values(interp, p, avail0, r)
+    _nuances(interp, p, r, values)
+    avail = _available(interp, r.metrics)
+    if r.metrics and avail != avail0:
+        values = _values(interp, p, avail, r)
+    _dimensions(interp, p, avail, values, r)
+    _filters(interp, p, values, r)
+    _role_filter(interp, p, avail, r)
+    t = p.time
+    grain = t.grain
+    if t.trend and not grain:
+        grain = default_grain(t.time_range, as_of)
+    if grain:
+        r.named_grain = grain
+    _order(interp, p, r)
+    if grain and grain not in r.dimensions:
+        r.dimensions.append(grain)
+        if not r.order_by and grain not in ("day_of_week", "hour_of_day"):
+            r.order_by = [OrderBy(grain, False)]
+        elif not r.order_by:
+            r.order_by = [OrderBy(grain, False)]
+    r.named_time = t.time_range is not None
+    forward = bool(r.metrics) and r.metrics[0] == "upcoming_appointments"
+    if t.time_range is not None:
+        r.time_range = t.time_range
+    elif forward:
+        r.time_range = TimeRange(as_of, as_of + dt.timedelta(days=3650))
+    else:
+        r.time_range = TimeRange(None, as_of)
+    r.compare_range = t.compare_range
+    return r
+
+
+def clarify_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    """No metric: ask which one, offering the likely ones for what the question does name."""
+    pool = []
+    for v in r.vague:
+        pool += language.VAGUE_WORDS.get(v, ())
+    pool = pool or list(language.COMMON_METRICS)
+    dims_needed = set(r.dimensions) | r.named_filter_dims
+    pool = [m for m in dict.fromkeys(pool) if m in interp.model.metrics and dims_needed <= interp.dims_for(m) | {"day", "week", "month", "quarter", "year", "day_of_week", "hour_of_day"}]
+    pool = pool[:4] or list(language.COMMON_METRICS)
+    suffix = ""
+    if r.dimensions:
+        suffix = " by " + " and ".join(d.replace("_", " ") for d in r.dimensions)
+    r.choices = [f"{_label(interp, m)}{suffix}" for m in pool]
+    what = f"Which {r.vague[0]}" if r.vague else "Which number"
+    r.clarify = f"{what} do you mean?" if r.vague else "Which number would you like to see?"

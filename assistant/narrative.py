@@ -1,0 +1,202 @@
+"""The narrative: a few sentences written from the result's numbers, nothing else.
+
+It states the value (and its change against the previous comparable period when one
+period is asked), the highest and lowest groups of a breakdown with their share of the
+total (for additive metrics), the peak and low of a trend, and both sides of a
+comparison. Numbers are formatted per the metric's format (percent, currency, minutes,
+hours, count, score).
+
+>>> fmt_value(0.0842, "percent"), fmt_value(12345.6, "currency"), fmt_value(14.25, "minutes")
+('8.4%', '$12,346', '14.3 min')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from semantic_layer.query import TIME_GRAINS, TimeRange
+
+ADDITIVE = ("count", "currency", "hours")
+
+
+def fmt_value(v: Any, fmt: str) -> str:
+    """One number as shown to a manager."""
+    if v is None:
+        return "n/a"
+    x = float(v)
+    if fmt == "percent":
+        return f"{x * 100:.1f}%"
+    if fmt == "currency":
+        return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
+    if fmt == "minutes":
+        return f"{x:.1f} min"
+    if fmt == "hours":
+        return f"{x:,.1f} h"
+    if fmt == "count":
+        return f"{x:,.0f}" if x == int(x) else f"{x:,.1f}"
+    return f"{x:,.2f}" if abs(x) < 100 else f"{x:,.1f}"
+
+
+def fmt_change(cur: float, prev: float, fmt: str) -> str:
+    """'up 12.0%' or, for percentages, 'up 1.2 points'."""
+    if fmt == "percent":
+        diff = (cur - prev) * 100
+        word = "up" if diff > 0 else "down" if diff < 0 else "unchanged"
+        return f"{word} {abs(diff):.1f} points" if diff else "unchanged"
+    if prev == 0:
+        return "up from zero" if cur else "unchanged"
+    pct = (cur - prev) / abs(prev) * 100
+    word = "up" if pct > 0 else "down" if pct < 0 else "unchanged"
+    return f"{word} {abs(pct):.1f}%" if pct else "unchanged"
+
+
+def fmt_period(r: TimeRange | None) -> str:
+    """'in 2025', 'in Q3 2026', 'in September 2026', 'from 2026-08-03 to 2026-09-27', 'to date'."""
+    if r is None:
+        return "to date"
+    s, e = r.start, r.end
+    if s is None:
+        return f"up to {(e - dt.timedelta(days=1)).isoformat()}"
+    last = e - dt.timedelta(days=1)
+    if s.day == 1 and s.month == 1 and e == dt.date(s.year + 1, 1, 1):
+        return f"in {s.year}"
+    if s.day == 1 and e.day == 1 and (e.year * 12 + e.month) - (s.year * 12 + s.month) == 1:
+        return f"in {s.strftime('%B %Y')}"
+    if s.day == 1 and e.day == 1 and s.month % 3 == 1 and (e.year * 12 + e.month) - (s.year * 12 + s.month) == 3:
+        return f"in Q{(s.month - 1) // 3 + 1} {s.year}"
+    if s == last:
+        return f"on {s.isoformat()}"
+    return f"from {s.isoformat()} to {last.isoformat()}"
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """What the narrative needs to know of a metric."""
+
+    name: str
+    label: str
+    fmt: str
+
+
+def _num(v: Any) -> float | None:
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _label_cell(v: Any, dim: str) -> str:
+    if isinstance(v, (dt.date, dt.datetime)):
+        d = v.date() if isinstance(v, dt.datetime) else v
+        if dim == "month":
+            return d.strftime("%b %Y")
+        if dim == "year":
+            return str(d.year)
+        if dim == "quarter":
+            return f"Q{(d.month - 1) // 3 + 1} {d.year}"
+        return d.isoformat()
+    if isinstance(v, str) and len(v) >= 10 and v[4] == "-" and dim in ("month", "year", "quarter", "week", "day"):
+        try:
+            return _label_cell(dt.date.fromisoformat(v[:10]), dim)
+        except ValueError:
+            return v
+    return str(v).replace("_", " ") if dim not in ("provider", "staff_member", "campaign", "location") else str(v)
+
+
+def write(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    metrics: Sequence[MetricInfo],
+    dimensions: Sequence[str],
+    time_range: TimeRange | None = None,
+    compare_range: TimeRange | None = None,
+    previous: Mapping[str, Any] | None = None,
+    previous_range: TimeRange | None = None,
+    truncated: bool = False,
+) -> str:
+    """The narrative of one result (``previous``: metric -> value of the previous period, if run)."""
+    if not rows:
+        return f"No data {fmt_period(time_range)} for that question."
+    idx = {c: i for i, c in enumerate(columns)}
+    m = metrics[0]
+    if m.name not in idx:
+        return f"{len(rows)} rows."
+    mi = idx[m.name]
+    out: list[str] = []
+    cats = [d for d in dimensions if d in idx and d not in TIME_GRAINS]
+    grains = [d for d in dimensions if d in idx and d in TIME_GRAINS]
+    prev_col = f"{m.name}_previous"
+    if not dimensions:
+        for info in metrics:
+            if info.name not in idx:
+                continue
+            v = rows[0][idx[info.name]]
+            s = f"{info.label} was {fmt_value(v, info.fmt)} {fmt_period(time_range)}"
+            pv = rows[0][idx[f"{info.name}_previous"]] if f"{info.name}_previous" in idx else None
+            if pv is None and previous and previous.get(info.name) is not None:
+                pv, cmp_r = previous[info.name], previous_range
+            else:
+                cmp_r = compare_range
+            if pv is not None and _num(v) is not None and _num(pv) is not None:
+                s += f", {fmt_change(float(v), float(pv), info.fmt)} from {fmt_value(pv, info.fmt)} {fmt_period(cmp_r)}"
+            out.append(s + ".")
+        return " ".join(out)
+    if grains and not cats:
+        g = grains[0]
+        series = [(r[idx[g]], _num(r[mi])) for r in rows if _num(r[mi]) is not None]
+        if not series:
+            return f"{m.label} has no values {fmt_period(time_range)}."
+        if g in ("day_of_week", "hour_of_day") or len(dimensions) > 1:
+            return _ranking(series, m, g, len(rows), additive=m.fmt in ADDITIVE)
+        hi = max(series, key=lambda t: t[1])
+        lo = min(series, key=lambda t: t[1])
+        first, last = series[0], series[-1]
+        out.append(
+            f"{m.label} by {g.replace('_', ' ')} {fmt_period(time_range)}: highest {fmt_value(hi[1], m.fmt)} in "
+            f"{_label_cell(hi[0], g)}, lowest {fmt_value(lo[1], m.fmt)} in {_label_cell(lo[0], g)}."
+        )
+        if len(series) > 1:
+            out.append(
+                f"The latest, {_label_cell(last[0], g)}, was {fmt_value(last[1], m.fmt)} "
+                f"({fmt_change(last[1], first[1], m.fmt)} from {_label_cell(first[0], g)})."
+            )
+        return " ".join(out)
+    d = cats[0]
+    series = [(r[idx[d]] if len(cats) == 1 else " / ".join(str(r[idx[c]]) for c in cats + grains), _num(r[mi])) for r in rows]
+    series = [s for s in series if s[1] is not None]
+    if not series:
+        return f"{m.label} has no values {fmt_period(time_range)}."
+    if prev_col in idx and len(cats) == 1:
+        parts = []
+        for r in rows[:6]:
+            cur, pv = _num(r[mi]), _num(r[idx[prev_col]])
+            if cur is not None and pv is not None:
+                parts.append(f"{r[idx[d]]} {fmt_value(cur, m.fmt)} ({fmt_change(cur, pv, m.fmt)})")
+        if parts:
+            return f"{m.label} {fmt_period(time_range)} vs {fmt_period(compare_range)}: " + "; ".join(parts) + "."
+    text = _ranking(series, m, d, len(rows), additive=m.fmt in ADDITIVE and len(cats) == 1 and not grains)
+    if truncated:
+        text += " (The result was cut at the row limit.)"
+    return f"{text[:-1]} {fmt_period(time_range)}." if time_range and time_range.start else text
+
+
+def _ranking(series: list[tuple[Any, float]], m: MetricInfo, dim: str, n: int, *, additive: bool) -> str:
+    ranked = sorted(series, key=lambda t: t[1], reverse=True)
+    hi, lo = ranked[0], ranked[-1]
+    total = sum(v for _, v in series) if additive else None
+    what = dim.replace("_", " ")
+    if len(ranked) == 1:
+        return f"{m.label} for {_label_cell(hi[0], dim)} was {fmt_value(hi[1], m.fmt)}."
+    s = f"{m.label} across {n} {what} groups: highest {_label_cell(hi[0], dim)} ({fmt_value(hi[1], m.fmt)}"
+    if total:
+        s += f", {hi[1] / total * 100:.1f}% of the total {fmt_value(total, m.fmt)}"
+    s += f"), lowest {_label_cell(lo[0], dim)} ({fmt_value(lo[1], m.fmt)}"
+    if total:
+        s += f", {lo[1] / total * 100:.1f}%"
+    return s + ")."

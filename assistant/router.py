@@ -1,0 +1,164 @@
+"""The router: what kind of turn is this? KPI, documents, both, or one to decline.
+
+Declines come first and are decided on the words alone: requests for patient identities
+or patient-level lists, requests to change data, instructions aimed at the system
+(prompt injection), questions far outside the practice's data. Raw SQL is routed to the
+guard (the pipeline refuses it when the guard does). Document questions are recognised by
+what they ask for (decisions, notes, procedures, reports) rather than a number; "why did
+X rise?" asks for both the number and the notes that discuss it.
+
+>>> route("List the names and phone numbers of patients who missed appointments").kind
+'refuse'
+>>> route("Find the procedure for reordering contact lenses").kind
+'documents'
+>>> route("No-show rate by location").kind
+'kpi'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.interpret.text import tokens
+
+
+@dataclass(frozen=True)
+class Route:
+    """The router's decision: ``kind`` is kpi | documents | both | refuse | sql; ``reason`` for refusals."""
+
+    kind: str
+    reason: str = ""
+
+
+IDENTIFIERS = {
+    "name", "names", "phone", "phones", "telephone", "number", "numbers", "email", "emails", "address",
+    "addresses", "dob", "birthday", "birthdate", "mrn", "mrns", "ssn", "contact", "details", "identity",
+    "identities", "who", "whose", "identify", "info", "information", "birth",
+}  # fmt: skip
+PATIENT_WORDS = {"patient", "patients", "person", "people", "customer", "customers", "client", "clients"}
+LIST_VERBS = {"list", "show", "give", "export", "download", "print", "dump", "send", "display", "get", "provide", "pull"}
+WRITE_VERBS = {
+    "delete", "remove", "drop", "truncate", "update", "insert", "alter", "erase", "wipe", "purge", "overwrite",
+    "modify", "edit", "change", "set", "add", "create", "cancel", "reschedule", "rename", "replace", "merge",
+    "grant", "revoke", "write", "book", "mark", "move", "clear", "reset", "destroy", "upload", "import",
+}  # fmt: skip
+SQL_WRITE = re.compile(
+    r"\b(drop\s+(table|view|schema|database)|delete\s+from|insert\s+into|update\s+\w+\s+set|truncate\s+table|"
+    r"alter\s+table|create\s+(or\s+replace\s+)?(table|view|macro|function|secret)|attach\s+|detach\s+|copy\s+\w+|"
+    r"pragma\s+|install\s+\w+|load\s+\w+;|export\s+database|import\s+database)",
+    re.IGNORECASE,
+)
+INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules?|prompts?|guard|guardrails?|restrictions?|"
+    r"policy|policies|system|above|previous|prior)\b|system prompt|developer mode|jailbreak|\bdan mode\b|"
+    r"you are now\b|pretend (to be|you are)|act as (an? )?(admin|administrator|root|dba|developer)|"
+    r"reveal (your|the) (prompt|instructions|system)|\bsudo\b|run (this|the following) (sql|query|command)|"
+    r"execute (this|the following)|\brun\s*:",
+    re.IGNORECASE,
+)
+RAW_SQL = re.compile(r"^\s*(select|with)\b[\s\S]*\b(from|select)\b", re.IGNORECASE)
+OUTSIDE = {
+    "weather", "forecast", "joke", "poem", "recipe", "stock", "stocks", "bitcoin", "crypto", "football", "soccer",
+    "basketball", "election", "president", "movie", "movies", "song", "lyrics", "translate", "capital",
+    "horoscope", "lottery", "news",
+}  # fmt: skip
+OUTSIDE_STRONG = {"weather", "joke", "poem", "recipe", "bitcoin", "crypto", "football", "soccer", "basketball", "election", "horoscope", "lottery", "lyrics"}
+DOC_WORDS = {
+    "decide", "decided", "decision", "decisions", "discuss", "discussed", "discussion", "notes", "note", "meeting",
+    "meetings", "minutes", "memo", "memos", "procedure", "procedures", "sop", "sops", "policy", "policies",
+    "protocol", "protocols", "instructions", "guideline", "guidelines", "document", "documents", "doc", "docs",
+    "report", "reports", "notice", "notices", "vendor", "supplier", "suppliers", "mentioned", "mention", "said",
+    "say", "says", "wrote", "written", "plan", "agreed", "announcement", "email", "letter", "handbook", "manual",
+    "checklist", "steps", "training", "explain", "explanation", "reason", "reasons", "cause", "caused", "delay",
+    "delays", "recall", "issue", "issues", "problem", "problems", "complaint", "complaints", "incident", "action",
+}  # fmt: skip
+DOC_LEADS = ("what did", "what was decided", "find the", "find our", "where is the", "how do we", "how do i",
+             "how should", "what is the procedure", "what's the procedure", "what is our policy", "what does the",
+             "search for", "look up", "according to", "is there a", "do we have a")  # fmt: skip
+WHY = {"why", "explain", "cause", "caused", "reason"}
+
+
+def route(question: str) -> Route:
+    """Classify one turn (before interpretation)."""
+    text = question.strip()
+    words = tokens(text)
+    wset = set(words)
+    low = " ".join(words)
+    if INJECTION.search(text):
+        return Route("refuse", "That reads as an instruction to the system; I can only answer questions about the practice's data.")
+    if SQL_WRITE.search(text):
+        return Route("refuse", "Acuity only reads data; it cannot change, delete or add anything.")
+    if words and (words[0] in WRITE_VERBS or (words[0] in ("please", "can", "could", "pls") and _write_after(words))):
+        if not _is_question_about_counts(words):
+            return Route("refuse", "Acuity only reads data; it cannot change, delete or add anything.")
+    if _asks_identities(words, wset):
+        return Route(
+            "refuse",
+            "Patient identities and patient-level lists are not available: the warehouse is de-identified. "
+            "I can give counts and rates instead.",
+        )
+    if RAW_SQL.search(text):
+        return Route("sql")
+    if wset & OUTSIDE_STRONG or (wset & OUTSIDE and not _has_kpi_hint(wset)):
+        return Route("refuse", "That is outside the practice's data; I can answer questions about its KPIs, reports and notes.")
+    doc_score = len(wset & DOC_WORDS) + sum(2 for lead in DOC_LEADS if low.startswith(lead) or f" {lead} " in f" {low} ")
+    if wset & WHY and _has_kpi_hint(wset):
+        return Route("both")
+    if doc_score >= 2 or (doc_score >= 1 and not _has_kpi_hint(wset)):
+        return Route("documents")
+    return Route("kpi")
+
+
+def _write_after(words: list[str]) -> bool:
+    return any(w in WRITE_VERBS for w in words[1:4])
+
+
+def _is_question_about_counts(words: list[str]) -> bool:
+    """'cancel rate by location' starts with a write verb but is a KPI question."""
+    if len(words) > 1 and words[1] in ("in", "of", "over", "rate", "rates", "vs", "versus", "since", "from"):
+        return True
+    return bool({"rate", "rates", "count", "how", "many", "percent", "percentage"} & set(words[:4]))
+
+
+def _asks_identities(words: list[str], wset: set[str]) -> bool:
+    if not wset & PATIENT_WORDS:
+        return False
+    if wset & {"how", "many", "count", "number", "rate", "percent", "percentage", "share", "average", "total"} and not (
+        wset & {"name", "names", "phone", "email", "emails", "address", "addresses", "mrn", "dob", "ssn"}
+    ):
+        return False
+    if wset & {"name", "names", "phone", "phones", "telephone", "email", "emails", "address", "addresses", "mrn", "mrns", "dob", "ssn", "birthdate", "birthday"}:
+        return True
+    # "list the patients who ...", "which patients missed ...", "who are the patients ..."
+    aggregate = bool(wset & {"by", "per", "each", "count", "number", "many", "total", "rate", "average"})
+    for i, w in enumerate(words):
+        if w not in PATIENT_WORDS:
+            continue
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if after in NOT_HEAD:
+            continue
+        before = set(words[max(0, i - 3) : i])
+        if before & {"which", "who", "whom"} or after in ("who", "whose", "that", "named", "called"):
+            return True
+        if before & STRONG_LIST and not aggregate:
+            return True
+    return False
+
+
+STRONG_LIST = {"list", "export", "dump", "download", "print", "names"}
+NOT_HEAD = {
+    "visit", "visits", "volume", "satisfaction", "count", "base", "flow", "wait", "experience", "mix", "retention",
+    "acquisition", "per", "seen", "numbers", "growth", "counts", "trend",
+}  # fmt: skip
+
+
+KPI_HINTS = {
+    "rate", "revenue", "visits", "no", "show", "shows", "cancellations", "patients", "sales", "spend", "nps", "wait",
+    "hours", "collections", "units", "stock", "appointments", "bookings", "roi", "rise", "rose", "drop", "dropped",
+    "fall", "fell", "increase", "increased", "decrease", "decreased", "higher", "lower", "up", "down", "many",
+}  # fmt: skip
+
+
+def _has_kpi_hint(wset: set[str]) -> bool:
+    return bool(wset & KPI_HINTS)
