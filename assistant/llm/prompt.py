@@ -123,7 +123,7 @@ class Catalog:
 
 
 def _entry_line(e: CatalogEntry) -> str:
-    text = f"- {e.name}: {e.description.strip() or e.name.replace('_', ' ')}"
+    text = f"- {e.name}: {e.description.strip().rstrip('.') or e.name.replace('_', ' ')}"
     if e.synonyms:
         text += f"; also: {', '.join(e.synonyms)}"
     if e.note:
@@ -213,7 +213,7 @@ half-open [start, end)), compare_range (same shape, or null), order_by ([{"field
 limit (integer or null).
 Dates: today is the as-of date; data runs up to yesterday. A week starts on Monday; quarters are
 calendar quarters. "last month" is the previous calendar month; "last N days" are the N days
-before today; "this year"/"YTD" runs from January 1 to today; "in March" is the most recent March
+before today; "next week" is the Monday-to-Sunday week after the current one; "this year"/"YTD" runs from January 1 to today; "in March" is the most recent March
 that has ended or is under way; with no time words, use {"start": null, "end": <as-of date>}.
 "vs last year"/"year over year" sets compare_range to the same span one year earlier.
 "which ... highest/most" or "top N": order_by the metric descending with a limit.
