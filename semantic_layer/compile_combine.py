@@ -1,0 +1,117 @@
+"""Stage 3 of the compiler: combine the fact sides per group, compute metrics, order, limit.
+
+Sides are joined with FULL JOINs on the group keys (NULL-safe), so a group found on
+either side is kept; ratios divide with NULLIF (NULL when the denominator is missing or
+zero) and, inside a derived metric, a sum or count over no rows counts as 0.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from semantic_layer.compile_exprs import safe_div
+from semantic_layer.compile_plan import CURRENT, PREVIOUS, Plan, Side
+from semantic_layer.errors import CompileError
+from semantic_layer.model import Agg, Metric, MetricType, SemanticModel
+from semantic_layer.query import TIME_GRAINS
+
+RESULT = "result"
+
+
+def _leaf(plan: Plan, m: Metric, period: str, in_derived: bool) -> exp.Expression:
+    side = plan.leaf_side[(m.name, period)]
+    if m.type is MetricType.RATIO:
+        return safe_div(
+            exp.column(f"{m.name}__num", table=side.name), exp.column(f"{m.name}__den", table=side.name)
+        )
+    col = exp.column(m.name, table=side.name)
+    additive = m.measure is not None and (m.measure.additive or m.measure.agg is Agg.COUNT_DISTINCT)
+    if in_derived and additive and m.type is not MetricType.CONVERSION:
+        return exp.func("COALESCE", col, exp.Literal.number(0))
+    return col
+
+
+def metric_expr(
+    model: SemanticModel, plan: Plan, m: Metric, period: str, in_derived: bool = False
+) -> exp.Expression:
+    """The final expression of metric ``m`` for ``period`` over the combined sides."""
+    if m.type is not MetricType.DERIVED:
+        return _leaf(plan, m, period, in_derived)
+
+    def build(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column):
+            return metric_expr(model, plan, model.metrics[node.name], period, True)
+        if isinstance(node, exp.Div):
+            return safe_div(build(node.this), build(node.expression))
+        if isinstance(node, exp.Paren):
+            return exp.paren(build(node.this), copy=False)
+        if isinstance(node, exp.Neg):
+            return exp.Neg(this=build(node.this))
+        if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
+            return type(node)(this=build(node.this), expression=build(node.expression))
+        if isinstance(node, exp.Literal):
+            return node.copy()
+        raise CompileError(
+            f"derived metric '{m.name}' uses an unsupported operation {node.key}", metric=m.name
+        )
+
+    assert m.expr_tree is not None
+    return build(m.expr_tree)
+
+
+def _key(sides: list[Side], dim: str) -> exp.Expression:
+    cols = [exp.column(dim, table=s.name) for s in sides]
+    return cols[0] if len(cols) == 1 else exp.func("COALESCE", *cols)
+
+
+def combine(model: SemanticModel, plan: Plan, side_selects: dict[str, exp.Select]) -> exp.Select:
+    """``WITH <sides>, result AS (<combined>) SELECT * FROM result ORDER BY ... LIMIT ...``."""
+    sides = plan.sides
+    combined = exp.select().from_(exp.to_table(sides[0].name))
+    for i, side in enumerate(sides[1:], start=1):
+        if plan.dimensions:
+            on = exp.and_(
+                *(
+                    exp.NullSafeEQ(this=_key(sides[:i], d), expression=exp.column(d, table=side.name))
+                    for d in plan.dimensions
+                )
+            )
+            combined = combined.join(exp.to_table(side.name), on=on, join_type="FULL")
+        else:
+            combined = combined.join(exp.to_table(side.name), join_type="CROSS")
+    selects: list[exp.Expression] = [exp.alias_(_key(sides, d), d) for d in plan.dimensions]
+    for m in plan.metrics:
+        current = metric_expr(model, plan, m, CURRENT)
+        selects.append(exp.alias_(current, m.name))
+        if PREVIOUS in plan.periods:
+            previous = metric_expr(model, plan, m, PREVIOUS)
+            selects.append(exp.alias_(previous, f"{m.name}_previous"))
+            change = exp.Sub(
+                this=exp.paren(current.copy(), copy=False), expression=exp.paren(previous.copy(), copy=False)
+            )
+            selects.append(exp.alias_(change, f"{m.name}_change"))
+    combined = combined.select(*selects)
+    query = exp.select("*").from_(RESULT)
+    for s in sides:
+        query = query.with_(s.name, as_=side_selects[s.name])
+    query = query.with_(RESULT, as_=combined)
+    order = _order(plan)
+    if order:
+        query = query.order_by(*order)
+    if plan.query.limit is not None:
+        query = query.limit(plan.query.limit)
+    return query
+
+
+def _order(plan: Plan) -> list[exp.Ordered]:
+    """Requested order first (NULLs last), then time grains and dimensions ascending."""
+    out = [
+        exp.Ordered(this=exp.column(o.field), desc=o.descending, nulls_first=False)
+        for o in plan.query.order_by
+    ]
+    used = {o.field for o in plan.query.order_by}
+    rest = [d for d in plan.dimensions if d in TIME_GRAINS] + [
+        d for d in plan.dimensions if d not in TIME_GRAINS
+    ]
+    out += [exp.Ordered(this=exp.column(d), nulls_first=False) for d in rest if d not in used]
+    return out

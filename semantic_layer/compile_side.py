@@ -1,0 +1,228 @@
+"""Stage 2 of the compiler: one aggregation SELECT per fact side.
+
+``FROM fact JOIN <dimension tables along the model's join paths> WHERE <period> AND
+<dimension filters> AND <metric filters> GROUP BY <dimension expressions>``; a running
+total (cumulative metric) split by a time grain is wrapped in a window sum.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from semantic_layer.compile_exprs import (
+    aggregate,
+    date_lit,
+    grain_expr,
+    grain_literal,
+    qualify,
+    truncate_date,
+)
+from semantic_layer.compile_plan import AggColumn, Plan, Side, trailing_start
+from semantic_layer.errors import CompileError
+from semantic_layer.model import Join, MetricType, SemanticModel
+from semantic_layer.query import TIME_GRAINS, FilterOp
+
+
+class _Joins:
+    """Aliases and JOIN clauses of one side, one per distinct join path from the fact table.
+
+    Paths used by a dimension are INNER joins (a row without the dimension's value has no
+    group, as in the gold SQL); paths used only by a metric's own filter or expression are
+    LEFT joins, so that they never drop rows of the other metrics on the same side.
+    """
+
+    def __init__(self, model: SemanticModel, fact: str):
+        self.model, self.fact = model, fact
+        self.aliases: dict[tuple[str, ...], str] = {(): fact}
+        self.steps: dict[tuple[str, ...], tuple[Join, str, str]] = {}  # path -> (join, parent alias, alias)
+        self.inner: set[tuple[str, ...]] = set()
+
+    def alias_of_path(self, path: tuple[Join, ...], inner: bool = True) -> str:
+        key: tuple[str, ...] = ()
+        for j in path:
+            parent = self.aliases[key]
+            key = (*key, j.qualified)
+            if key not in self.aliases:
+                alias = (
+                    j.to_table
+                    if j.to_table not in self.aliases.values()
+                    else f"{j.to_table}_{len(self.aliases)}"
+                )
+                self.aliases[key] = alias
+                self.steps[key] = (j, parent, alias)
+            if inner:
+                self.inner.add(key)
+        return self.aliases[key]
+
+    @property
+    def clauses(self) -> list[exp.Join]:
+        """JOIN clauses in the order the paths were first used."""
+        out = []
+        for key, (j, parent, alias) in self.steps.items():
+            cond = exp.and_(*(exp.column(b, table=alias).eq(exp.column(a, table=parent)) for a, b in j.on))
+            side = None if key in self.inner else "LEFT"
+            out.append(exp.Join(this=exp.to_table(j.to_table).as_(alias), on=cond, side=side))
+        return out
+
+    def alias_of_table(self, base: str, base_alias: str, table: str | None) -> str:
+        """Alias of ``table`` reached from ``base`` (itself when None)."""
+        if table is None or table == base:
+            return base_alias
+        if base != self.fact:
+            raise CompileError(f"expression on '{base}' refers to another table '{table}'")
+        path = self.model.join_path(base, table)
+        if path is None:
+            raise CompileError(f"no join path from '{base}' to '{table}'", table=table)
+        return self.alias_of_path(path, inner=False)
+
+
+def _time(side: Side, model: SemanticModel, base: str) -> exp.Expression:
+    """The side's date column, moved by the comparison shift for the previous period."""
+    t: exp.Expression = exp.column(side.time_column, table=base)
+    if side.shift:
+        t = exp.DateAdd(
+            this=t, expression=exp.Literal.number(side.shift.amount), unit=exp.var(side.shift.unit)
+        )
+    return t
+
+
+def _dimension_expr(model: SemanticModel, joins: _Joins, side: Side, name: str) -> exp.Expression:
+    table = model.tables[side.table]
+    if name in TIME_GRAINS:
+        return grain_expr(name, _time(side, model, side.table), table.time_columns[side.time_column])
+    found = model.dimension_path(name, side.table)
+    if found is None:
+        raise CompileError(f"dimension '{name}' cannot be reached from table '{side.table}'", dimension=name)
+    src, path = found
+    alias = joins.alias_of_path(path)
+    metric_time = exp.column(side.time_column, table=side.table)
+    return qualify(src.tree, lambda t: joins.alias_of_table(src.table, alias, t), metric_time)
+
+
+def _period_filter(side: Side, t: exp.Expression) -> list[exp.Expression]:
+    r = side.time_range
+    if side.window is MetricType.TRAILING:
+        if r is None:
+            end: exp.Expression = exp.CurrentDate()
+            start: exp.Expression = exp.DateAdd(
+                this=exp.CurrentDate(),
+                expression=exp.Literal.number(-(side.window_months or 0)),
+                unit=exp.var("MONTH"),
+            )
+        else:
+            end, start = date_lit(r.end), date_lit(trailing_start(r.end, side.window_months or 0))
+        return [t >= start, t < end]
+    if r is None:
+        return []
+    out = [t < date_lit(r.end)]
+    if r.start and side.window is not MetricType.CUMULATIVE:
+        out.insert(0, t >= date_lit(r.start))
+    return out
+
+
+def _agg_value(model: SemanticModel, joins: _Joins, side: Side, agg: AggColumn) -> exp.Expression | None:
+    """Row-level value of an aggregate (for a conversion: 1.0 when the follow-up exists)."""
+    m, base = agg.metric, side.table
+    if m.type is MetricType.CONVERSION and m.conversion is not None:
+        c = m.conversion
+        sub_alias = f"{c.table}_followup"
+        day = exp.cast(exp.column(side.time_column, table=base), exp.DataType.Type.DATE)
+        when = exp.column(c.time_column, table=sub_alias)
+        conds = [
+            exp.column(c.entity, table=sub_alias).eq(exp.column(c.entity, table=base)),
+            when >= day,
+            when
+            <= exp.DateAdd(
+                this=day.copy(), expression=exp.Literal.number(c.window_days), unit=exp.var("DAY")
+            ),
+        ]
+        if c.filter_tree is not None:
+            conds.insert(1, qualify(c.filter_tree, lambda _t: sub_alias))
+        sub = (
+            exp.select(exp.Literal.number(1))
+            .from_(exp.to_table(c.table).as_(sub_alias))
+            .where(exp.and_(*conds))
+        )
+        exists = exp.Exists(this=sub)
+        return exp.Case(
+            ifs=[exp.If(this=exists, true=exp.Literal.number("1.0"))], default=exp.Literal.number("0.0")
+        )
+    tree = agg.measure.expr_tree
+    return None if tree is None else qualify(tree, lambda t: joins.alias_of_table(base, base, t))
+
+
+def _filter_expr(
+    model: SemanticModel, joins: _Joins, side: Side, dim: str, op: FilterOp, values: tuple[str, ...]
+) -> exp.Expression:
+    target = _dimension_expr(model, joins, side, dim)
+    if dim in TIME_GRAINS:
+        lits = [grain_literal(dim, v) for v in values]
+    else:
+        lits = [exp.Literal.string(v) for v in values]
+    if not lits:
+        raise CompileError(f"filter on '{dim}' has no values", dimension=dim)
+    cond: exp.Expression = exp.In(this=target, expressions=lits)
+    return exp.Not(this=cond) if op in (FilterOp.NE, FilterOp.NOT_IN) else cond
+
+
+def build_side(model: SemanticModel, plan: Plan, side: Side) -> exp.Select:
+    """The aggregation SELECT of ``side``, its output columns named after dimensions and aggregates."""
+    base = side.table
+    joins = _Joins(model, base)
+    keys = [(d, _dimension_expr(model, joins, side, d)) for d in plan.dimensions]
+    where = _period_filter(side, exp.column(side.time_column, table=base))
+    where += [_filter_expr(model, joins, side, f.dimension, f.op, f.values) for f in plan.query.filters]
+    conditions = [
+        qualify(a.measure.filter_tree, lambda t: joins.alias_of_table(base, base, t))
+        if a.measure.filter_tree
+        else None
+        for a in side.aggs
+    ]
+    distinct = {c.sql() for c in conditions if c is not None}
+    shared = None
+    if all(c is not None for c in conditions) and distinct:
+        if len(distinct) == 1:
+            shared = conditions[0]
+            where.append(shared.copy())
+        else:
+            unique = {c.sql(): c for c in conditions if c is not None}
+            where.append(exp.or_(*(c.copy() for c in unique.values())))
+    selects = [exp.alias_(e, name) for name, e in keys]
+    for a, cond in zip(side.aggs, conditions, strict=True):
+        value = _agg_value(model, joins, side, a)
+        selects.append(
+            exp.alias_(aggregate(a.measure.agg, value, None if shared is not None else cond), a.name)
+        )
+    query = exp.select(*selects).from_(exp.to_table(base).as_(base))
+    for j in joins.clauses:
+        query = query.join(j)
+    if where:
+        query = query.where(exp.and_(*where))
+    if keys:
+        query = query.group_by(*(e.copy() for _, e in keys))
+    if side.window is MetricType.CUMULATIVE and plan.grains():
+        return _running(plan, side, query)
+    return query
+
+
+def _running(plan: Plan, side: Side, inner: exp.Select) -> exp.Select:
+    """Running totals over the grain buckets, kept from the period's first bucket on."""
+    grain = plan.grains()[0]
+    others = [d for d in plan.dimensions if d != grain]
+    window_cols = []
+    for a in side.aggs:
+        over = exp.Window(
+            this=exp.Sum(this=exp.column(a.name)),
+            partition_by=[exp.column(d) for d in others] or None,
+            order=exp.Order(expressions=[exp.Ordered(this=exp.column(grain))]),
+            spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"),
+        )
+        window_cols.append(exp.alias_(over, a.name))
+    running = exp.select(*(exp.column(d) for d in plan.dimensions), *window_cols).from_(
+        inner.subquery("buckets")
+    )
+    start = plan.query.time_range.start if plan.query.time_range else None  # previous buckets are shifted
+    if start:
+        first = truncate_date(grain, start)
+        return exp.select("*").from_(running.subquery("running")).where(exp.column(grain) >= date_lit(first))
+    return running
