@@ -1,0 +1,326 @@
+"""sync_export end to end: no identifiers in the warehouse, idempotency, upsert, atomicity, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.contract import TABLES
+from ingest.deidentify import SecretError, patient_key
+from ingest.sync import sync_export
+from tests.ingest.handmade import PATIENTS, base_rows, identifiers, make_export, write_export
+
+SECRET = "sync-secret"
+AS_OF = dt.date(2026, 10, 1)
+
+
+def _sync(src: Path, db: Path, **kw):
+    kw.setdefault("secret", SECRET)
+    kw.setdefault("as_of", AS_OF)
+    return sync_export(src, db, **kw)
+
+
+def _string_values(db: Path) -> list[str]:
+    """Every value of every string column of every table of the warehouse."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cols = con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND data_type = 'VARCHAR'"
+        ).fetchall()
+        values = []
+        for table, column in cols:
+            rel = con.table(table).select(duckdb.ColumnExpression(column))
+            values += [v for (v,) in rel.fetchall() if v is not None]
+        return values
+    finally:
+        con.close()
+
+
+def _dump(db: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t.name: sorted(con.table(t.name).fetchall(), key=repr) for t in TABLES}
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def synced(tmp_path):
+    src = make_export(tmp_path / "src")
+    db = tmp_path / "wh" / "warehouse.duckdb"
+    report = _sync(src, db)
+    return src, db, report
+
+
+def test_no_identifier_anywhere_in_the_warehouse(synced):
+    _, db, report = synced
+    assert report.totals.quarantined == 0
+    values = _string_values(db)
+    assert len(values) > 50
+    raw = db.read_bytes()
+    for ident in identifiers() + [SECRET]:
+        assert not [v for v in values if ident in v], ident
+        assert ident.encode() not in raw, ident
+
+
+def test_patients_are_de_identified(synced):
+    _, db, _ = synced
+    con = duckdb.connect(str(db), read_only=True)
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute("SELECT patient_key, birth_year, age_90_plus, zip3 FROM patients").fetchall()
+    }
+    cols = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name='patients'"
+        ).fetchall()
+    }
+    con.close()
+    assert rows == {
+        patient_key("CP-004512", SECRET): (1961, False, "972"),
+        patient_key("CP-004513", SECRET): (None, True, "000"),  # 90+, restricted ZIP3 036
+        patient_key("CP-004514", SECRET): (2012, False, "970"),
+        patient_key("CP-004515", SECRET): (None, True, "970"),  # 90 on the sync date
+    }
+    assert not cols & {
+        "patient_id",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "phone",
+        "email",
+        "street_address",
+        "city",
+        "zip",
+    }
+
+
+def test_every_patient_table_uses_the_key(synced):
+    _, db, _ = synced
+    con = duckdb.connect(str(db), read_only=True)
+    keys = {r[0] for r in con.execute("SELECT patient_key FROM patients").fetchall()}
+    for table in ("appointments", "charges", "campaign_messages", "recalls"):
+        got = {r[0] for r in con.table(table).select(duckdb.ColumnExpression("patient_key")).fetchall()}
+        assert got and got <= keys, table
+    con.close()
+
+
+def test_survey_comments_are_scrubbed(synced):
+    _, db, _ = synced
+    con = duckdb.connect(str(db), read_only=True)
+    comments = dict(con.execute("SELECT survey_id, comment FROM surveys").fetchall())
+    con.close()
+    assert "[PHONE]" in comments["SV1"] and "[NAME]" in comments["SV1"]
+    assert "Great visit." in comments["SV1"]
+    assert "[EMAIL]" in comments["SV2"]
+
+
+def test_warehouse_types_and_primary_keys(synced):
+    _, db, _ = synced
+    con = duckdb.connect(str(db), read_only=True)
+    types = dict(
+        con.execute(
+            "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns"
+        ).fetchall()
+    )
+    pks = {
+        r[0]: r[1]
+        for r in con.execute(
+            "SELECT table_name, constraint_column_names FROM duckdb_constraints() WHERE constraint_type='PRIMARY KEY'"
+        ).fetchall()
+    }
+    con.close()
+    assert types["charges.charge_amount"] == "DECIMAL(12,2)"
+    assert types["appointments.scheduled_at"] == "TIMESTAMP"
+    assert types["charges.service_date"] == "DATE"
+    assert types["staff.is_active"] == "BOOLEAN"
+    assert types["patients.birth_year"] == "INTEGER"
+    for t in TABLES:
+        assert pks[t.name] == list(t.primary_key), t.name
+
+
+def test_same_export_twice_changes_nothing(synced):
+    src, db, first = synced
+    before = _dump(db)
+    second = _sync(src, db)
+    assert second.totals.inserted == 0 and second.totals.updated == 0 and not second.changed
+    assert second.totals.rows_read == first.totals.rows_read
+    assert second.fingerprint == first.fingerprint
+    assert _dump(db) == before
+    con = duckdb.connect(str(db), read_only=True)
+    runs = con.execute(
+        "SELECT run_id, rows_inserted, rows_updated, source_fingerprint FROM sync_runs "
+        "ORDER BY started_at, run_id"
+    ).fetchall()
+    per_table = con.execute("SELECT count(*) FROM sync_run_tables").fetchone()[0]
+    con.close()
+    assert {r[0] for r in runs} == {first.run_id, second.run_id}
+    assert sorted(r[1] for r in runs) == [0, first.totals.inserted]
+    assert per_table == 2 * len(TABLES)
+
+
+def test_newer_export_updates_changed_rows_and_adds_new_ones(synced, tmp_path):
+    _, db, _ = synced
+    rows = base_rows()
+    rows["appointments"][1]["status"] = "no_show"  # changed
+    rows["appointments"] = [r for r in rows["appointments"] if r["appointment_id"] != "A3"]  # absent: stays
+    rows["appointments"].append({**rows["appointments"][0], "appointment_id": "A9", "campaign_id": ""})  # new
+    rows["patients"][0]["zip"] = "10001"  # moved: zip3 changes
+    rows["locations"][1]["exam_rooms"] = "5"
+    newer = write_export(tmp_path / "newer", rows)
+    report = _sync(newer, db)
+    assert (report.table("appointments").inserted, report.table("appointments").updated) == (1, 1)
+    assert (report.table("patients").inserted, report.table("patients").updated) == (0, 1)
+    assert (report.table("locations").inserted, report.table("locations").updated) == (0, 1)
+    assert report.table("charges").updated == 0
+    con = duckdb.connect(str(db), read_only=True)
+    status = dict(con.execute("SELECT appointment_id, status FROM appointments").fetchall())
+    zip3 = con.execute(
+        "SELECT zip3 FROM patients WHERE patient_key = ?", [patient_key("CP-004512", SECRET)]
+    ).fetchone()[0]
+    rooms = con.execute("SELECT exam_rooms FROM locations WHERE location_id = 'LOC2'").fetchone()[0]
+    con.close()
+    assert status == {
+        "A0": "completed",
+        "A1": "no_show",
+        "A2": "completed",
+        "A3": "completed",
+        "A9": "completed",
+    }
+    assert zip3 == "100" and rooms == 5
+    assert not _sync(newer, db).changed  # and that newer export is idempotent too
+
+
+def test_turning_90_between_syncs_updates_the_patient(synced):
+    src, db, _ = synced
+    assert _sync(src, db, as_of=dt.date(2051, 3, 13)).table("patients").updated == 0  # CP-004512 is 89
+    assert _sync(src, db, as_of=dt.date(2051, 3, 14)).table("patients").updated == 1  # and now 90
+    con = duckdb.connect(str(db), read_only=True)
+    row = con.execute(
+        "SELECT birth_year, age_90_plus FROM patients WHERE patient_key = ?",
+        [patient_key("CP-004512", SECRET)],
+    ).fetchone()
+    con.close()
+    assert row == (None, True)
+
+
+def test_failure_halfway_leaves_the_warehouse_byte_identical(synced, tmp_path):
+    _, db, _ = synced
+    before = db.read_bytes()
+    rows = base_rows()
+    rows["appointments"][0]["status"] = "cancelled"
+    rows["locations"][0]["exam_rooms"] = "9"
+    newer = write_export(tmp_path / "newer", rows)
+
+    def fail_at_charges(table: str, step: str, done: int, total: int) -> None:
+        if table == "charges" and step == "check":
+            raise RuntimeError("injected failure")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        _sync(newer, db, progress=fail_at_charges)
+    assert db.read_bytes() == before
+    assert sorted(os.listdir(db.parent)) == [db.name]
+    assert _sync(newer, db).table("appointments").updated == 1  # and the next run works
+
+
+def test_failure_on_first_sync_leaves_no_file(tmp_path):
+    src = make_export(tmp_path / "src")
+    db = tmp_path / "wh" / "warehouse.duckdb"
+
+    def boom(table: str, step: str, done: int, total: int) -> None:
+        if table == "appointments":
+            raise RuntimeError("injected failure")
+
+    with pytest.raises(RuntimeError):
+        _sync(src, db, progress=boom)
+    assert not db.exists() and os.listdir(db.parent) == []
+
+
+def test_another_secret_is_refused(synced):
+    src, db, _ = synced
+    before = db.read_bytes()
+    with pytest.raises(SecretError):
+        _sync(src, db, secret="another-secret")
+    assert db.read_bytes() == before
+
+
+def test_keys_differ_under_another_secret(tmp_path):
+    src = make_export(tmp_path / "src")
+    keys = []
+    for secret in ("one", "two", "one"):
+        db = tmp_path / secret / f"{len(keys)}.duckdb"
+        _sync(src, db, secret=secret)
+        con = duckdb.connect(str(db), read_only=True)
+        keys.append(sorted(r[0] for r in con.execute("SELECT patient_key FROM patients").fetchall()))
+        con.close()
+    assert keys[0] == keys[2]
+    assert not set(keys[0]) & set(keys[1])
+
+
+def test_parquet_export_gives_the_same_warehouse(synced, tmp_path):
+    src, db, _ = synced
+    pq = tmp_path / "parquet"
+    pq.mkdir()
+    con = duckdb.connect()
+    for t in TABLES:
+        con.read_csv(str(src / f"{t.name}.csv"), all_varchar=True).to_parquet(str(pq / f"{t.name}.parquet"))
+    con.close()
+    db2 = tmp_path / "pq.duckdb"
+    report = _sync(pq, db2)
+    assert report.totals.quarantined == 0
+    assert _dump(db2) == _dump(db)
+
+
+def test_progress_reports_every_step_of_every_table(tmp_path):
+    src = make_export(tmp_path / "src")
+    calls = []
+    _sync(src, tmp_path / "wh.duckdb", progress=lambda *a: calls.append(a))
+    assert [c[0] for c in calls[::3]] == [t.name for t in TABLES]
+    assert {(c[1], c[2], c[3]) for c in calls} == {("read", 1, 3), ("check", 2, 3), ("load", 3, 3)}
+
+
+def test_cli_ingest_creates_key_file_and_prints_summary(tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+
+    src = make_export(tmp_path / "src")
+    home = tmp_path / "home"
+    monkeypatch.delenv("ACUITY_SECRET", raising=False)
+    monkeypatch.delenv("ACUITY_KEY_FILE", raising=False)
+    monkeypatch.setenv("ACUITY_HOME", str(home))
+    db = tmp_path / "cli.duckdb"
+    assert main(["ingest", str(src), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    for t in TABLES:
+        assert t.name in out
+    assert "inserted" in out and "quarantined" in out
+    key_file = home / "secret.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    secret = key_file.read_bytes().strip()
+    assert secret not in db.read_bytes()
+    assert all(secret.decode() not in v for v in _string_values(db))
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute(
+        "SELECT count(*) FROM patients WHERE patient_key = ?", [patient_key(PATIENTS[0][0], secret)]
+    ).fetchone()[0]
+    con.close()
+    assert got == 1
+    # the same key file is used next time: nothing changes
+    assert main(["ingest", str(src), "--db", str(db)]) == 0
+    assert "inserted         0" in capsys.readouterr().out
+
+
+def test_cli_reports_a_broken_file(tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+
+    src = make_export(tmp_path / "src")
+    (src / "staff.csv").write_text("staff_id;staff_name\n")
+    monkeypatch.setenv("ACUITY_SECRET", "x")
+    assert main(["ingest", str(src), "--db", str(tmp_path / "wh.duckdb")]) == 1
+    assert "staff.csv, line 1" in capsys.readouterr().err
