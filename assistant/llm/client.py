@@ -157,6 +157,7 @@ class OpenAIChatModel:
         retry: RetryPolicy | None = None,
         temperature: float | None = 0.0,
         sleep: Any = time.sleep,
+        http_client: Any = None,
     ) -> None:
         url, api_version = split_api_version(base_url)
         headers: dict[str, str] = {}
@@ -177,6 +178,7 @@ class OpenAIChatModel:
             max_retries=0,  # retries are ours: bounded, with our backoff, and logged
             default_headers=headers or None,
             default_query=query,
+            http_client=http_client,  # e.g. an httpx client with a practice's own CA bundle
         )
 
     def __repr__(self) -> str:

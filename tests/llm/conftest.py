@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import openai
 import pytest
 
 from assistant.llm.client import OpenAIChatModel, RetryPolicy
@@ -33,8 +34,16 @@ def sleeps() -> SleepLog:
     return SleepLog()
 
 
+@pytest.fixture(scope="session")
+def http_client() -> Iterator[openai.DefaultHttpxClient]:
+    """One HTTP client for the session (building its TLS context costs ~0.1 s a time)."""
+    client = openai.DefaultHttpxClient()
+    yield client
+    client.close()
+
+
 @pytest.fixture
-def chat(server: ScriptedLLMServer, sleeps: SleepLog) -> OpenAIChatModel:
+def chat(server: ScriptedLLMServer, sleeps: SleepLog, http_client) -> OpenAIChatModel:
     """The real OpenAI client pointed at ``server``: 2 retries, 0.5 s timeout, recorded backoff."""
     return OpenAIChatModel(
         "scripted-model",
@@ -43,4 +52,5 @@ def chat(server: ScriptedLLMServer, sleeps: SleepLog) -> OpenAIChatModel:
         timeout_s=0.5,
         retry=RetryPolicy(max_retries=2, backoff_s=0.05, max_backoff_s=1.0),
         sleep=sleeps,
+        http_client=http_client,
     )
