@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError, SchemaError, TokenError
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope
 
@@ -85,6 +86,8 @@ def guard_sql(
             for check in TEXT_CHECKS:
                 check(ctx)
             ctx.tree = _parse_one(sql, dialect)
+        # DuckDB resolves names case-insensitively, quoted or not: so do the checks
+        ctx.tree = normalize_identifiers(ctx.tree, dialect="duckdb")
         for check in TREE_CHECKS:
             check(ctx)
         ctx.tree = _resolve(ctx)
