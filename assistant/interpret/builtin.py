@@ -19,7 +19,7 @@ from assistant.interpret.fuzzy import Corrector
 from assistant.interpret.lexicon import Lexicon, Mention, expand, model_phrases, stem_all
 from assistant.interpret.readings import Readings, clarify_metric, resolve
 from assistant.interpret.text import tokens
-from assistant.interpret.timeexpr import MONTHS, NUMBERS, UNITS, TimeParse, parse_time
+from assistant.interpret.timeexpr import MONTHS, NUMBERS, ORDINALS, TIME_WORDS, UNITS, TimeParse, parse_time
 from assistant.interpret.values import ValueIndex
 from semantic_layer.query import SemanticQuery
 
@@ -70,6 +70,7 @@ class BuiltinInterpreter:
         metrics, dims = model_phrases(model)
         self.lexicon = Lexicon.from_parts(metrics, dims, self.values.by_alias(), language.VAGUE_WORDS)
         vocab = self.lexicon.vocabulary() | language.STOPWORDS | set(MONTHS) | set(NUMBERS) | set(UNITS)
+        vocab |= TIME_WORDS | set(ORDINALS) | language.ORDER_DESC | language.ORDER_ASC | language.ORDER_GOOD | language.ORDER_BAD
         vocab |= {w for words in language.METRIC_WORDS.values() for p in words for w in p.split()}
         self.corrector = Corrector(vocab)
         self._dims_for: dict[str, set[str]] = {}

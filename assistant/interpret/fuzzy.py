@@ -46,8 +46,10 @@ def distance(a: str, b: str, bound: int = 3) -> int:
 def allowed_edits(word: str) -> int:
     """How many edits a word of this length may carry and still be recognised."""
     n = len(word)
-    if n <= 3:
+    if n <= 2:
         return 0
+    if n == 3:
+        return 1  # only by inserting a letter (see ``Corrector.correct``)
     if n <= 5:
         return 1
     return 2
@@ -74,7 +76,7 @@ class Corrector:
         best, best_d = word, bound + 1
         for n in range(len(word) - bound, len(word) + bound + 1):
             for cand in self._by_len.get(n, ()):
-                if len(cand) <= 3:
+                if len(cand) <= 3 or (len(word) == 3 and (len(cand) != 4 or cand[0] != word[0])):
                     continue
                 d = distance(word, cand, bound)
                 if d == 2 and cand[0] != word[0]:

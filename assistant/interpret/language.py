@@ -61,7 +61,7 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
     "click_rate": ("click rate", "ctr", "click through rate", "clickthrough rate", "click rates"),
     "recall_compliance_rate": ("recall compliance", "recall rate", "recall compliance rate", "recall completion rate"),
     "nps": ("nps", "net promoter score", "patient satisfaction", "satisfaction", "promoter score", "nps score"),
-    "units_sold": ("units sold", "items sold", "units", "quantity sold", "pieces sold", "sold", "unit sales"),
+    "units_sold": ("units sold", "items sold", "units", "quantity sold", "pieces sold", "sold", "unit sales", "sell", "pairs sold"),
     "stock_on_hand": ("stock on hand", "inventory on hand", "stock level", "stock", "inventory", "on hand", "stock levels"),
     "active_patients": ("active patients", "active patient base", "active patient count", "patient base"),
 }  # fmt: skip

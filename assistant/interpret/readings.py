@@ -84,6 +84,9 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
         elif p.has("booked", "scheduled", "upcoming") and p.has("appointment"):
             r.metrics = ["upcoming_appointments"]
         r.named_metric = bool(r.metrics)
+    if (not r.metrics or r.metrics in (["completed_visits"], ["appointments"])) and _how_long(p):
+        r.metrics = ["avg_wait_minutes" if p.has("wait", "waiting") else "avg_visit_minutes"]
+        r.named_metric = True
     campaignish = bool(value_dims & set(CAMPAIGN_DIMS)) or p.has("campaign", "campaigns")
     swaps = {"new_patients": "campaign_new_patients", "revenue": "campaign_revenue"}
     for i, m in enumerate(r.metrics):
@@ -96,6 +99,12 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
         if m == "completed_visits" and p.has("have", "active") and p.time.time_range is None and p.has("patient"):
             r.metrics[i] = "active_patients"
     r.metrics = [m for m in dict.fromkeys(r.metrics) if m in model_metrics]
+
+
+def _how_long(p: Parsed) -> bool:
+    """'how long do exams take', 'how much time do visits take': a duration."""
+    w = p.words
+    return any(w[i] == "how" and w[i + 1] == "long" for i in range(len(w) - 1)) or (p.has("take", "takes", "last") and p.has("time", "minutes"))
 
 
 def _available(interp: BuiltinInterpreter, metrics: list[str]) -> set[str]:

@@ -49,7 +49,16 @@ TREND_WORDS = {"trend", "trends", "trending", "trended", "history", "historical"
 # Grain words and the grain they ask for, also after "by", "per", "each", "every", "and".
 GRAIN_ADJ = {
     "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year",
-    "annually": "year", "annual": "year", "hourly": "hour_of_day",
+    "annually": "year", "hourly": "hour_of_day",
+}  # fmt: skip
+# Every word the grammar reads (the spelling corrector must know them).
+TIME_WORDS = {
+    "today", "yesterday", "tomorrow", "ytd", "mtd", "qtd", "wtd", "date", "so", "far", "ttm", "ltm", "this",
+    "current", "present", "next", "coming", "upcoming", "since", "from", "after", "starting", "before", "until",
+    "between", "through", "thru", "till", "ago", "earlier", "over", "same", "period", "span", "yoy", "mom", "qoq",
+    "wow", "weekday", "weekdays", "hour", "hours", "time", "half", "h1", "h2", "fy", "versus", "against",
+    "compared", "compare", "comparing", "relative", "trend", "trends", "trending", "history", "historical",
+    "timeline", "daily", "weekly", "monthly", "quarterly", "yearly", "annually", "hourly", "busiest",
 }  # fmt: skip
 GRAIN_NOUN = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
 

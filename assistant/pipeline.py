@@ -1,0 +1,176 @@
+"""One turn, end to end: route -> interpret -> compile -> guard -> execute -> narrative + chart.
+
+``answer_question`` returns an :class:`Answer` whose ``to_json()`` is exactly the JSON of
+``acuity ask --json`` (architecture.md). The semantic model, the value index, the
+interpreter and the executor are built once per warehouse file and shared (thread-safe).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import logging
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.router import route
+
+log = logging.getLogger(__name__)
+
+JSON_KEYS = (
+    "kind", "question", "semantic_query", "sql", "columns", "rows", "narrative", "chart", "choices",
+    "citations", "interpreter", "elapsed_ms",
+)  # fmt: skip
+
+
+@dataclass
+class Answer:
+    """The answer to one turn (kind answer | clarify | refuse | documents)."""
+
+    kind: str
+    question: str
+    semantic_query: dict[str, Any] | None = None
+    sql: str | None = None
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    narrative: str = ""
+    chart: dict[str, Any] | None = None
+    choices: list[str] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    interpreter: str = "builtin"
+    elapsed_ms: float = 0.0
+    truncated: bool = False
+    passages: list[dict[str, Any]] = field(default_factory=list)  # document hits, for the UI
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of ``acuity ask --json`` (exactly its keys)."""
+        return {
+            "kind": self.kind,
+            "question": self.question,
+            "semantic_query": self.semantic_query,
+            "sql": self.sql,
+            "columns": list(self.columns),
+            "rows": [[json_cell(v) for v in r] for r in self.rows],
+            "narrative": self.narrative,
+            "chart": json_safe(self.chart),
+            "choices": list(self.choices),
+            "citations": json_safe(self.citations),
+            "interpreter": self.interpreter,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+        }
+
+
+def json_cell(v: Any) -> Any:
+    """A result cell as a plain JSON value: dates ISO, Decimals float, NaN null."""
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        return None if math.isnan(v) or math.isinf(v) else v
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.timedelta):
+        return v.total_seconds()
+    return str(v)
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every leaf made JSON-safe."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return json_cell(obj)
+
+
+# ---------------------------------------------------------------- shared engine per warehouse
+
+
+class Engine:
+    """The model, value index, interpreter and executor of one warehouse file."""
+
+    def __init__(self, db_path: Path, *, timeout_s: float, max_rows: int) -> None:
+        from assistant.interpret.builtin import BuiltinInterpreter
+        from assistant.interpret.values import load_value_index
+        from semantic_layer.execute import Executor
+        from semantic_layer.model import load_model
+
+        self.db_path = db_path
+        self.model = load_model()
+        self.values = load_value_index(self.model, db_path)
+        self.interpreter = BuiltinInterpreter(self.model, self.values)
+        self.executor = Executor(db_path, timeout_s=timeout_s, max_rows=max_rows)
+        self.max_rows = max_rows
+        self.catalog = self.model.catalog()
+
+
+_ENGINES: dict[tuple[str, float, float, int], Engine] = {}
+_LOCK = threading.Lock()
+
+
+def get_engine(db_path: str | Path, *, timeout_s: float = 10, max_rows: int = 5000) -> Engine:
+    """The shared :class:`Engine` of ``db_path`` (rebuilt when the file changes)."""
+    path = Path(db_path)
+    if not path.is_file():
+        from semantic_layer.execute import WarehouseUnavailable
+
+        raise WarehouseUnavailable(f"no warehouse at {path}; run `acuity demo` and `acuity ingest` first")
+    stamp = (str(path.resolve()), path.stat().st_mtime, float(timeout_s), int(max_rows))
+    with _LOCK:
+        eng = _ENGINES.get(stamp)
+        if eng is None:
+            for k in [k for k in _ENGINES if k[0] == stamp[0]]:
+                _ENGINES.pop(k).executor.close()
+            eng = _ENGINES[stamp] = Engine(path, timeout_s=timeout_s, max_rows=max_rows)
+        return eng
+
+
+# ---------------------------------------------------------------- one turn
+
+
+def answer_question(
+    question: str,
+    *,
+    db_path: str | Path,
+    context: Sequence[str] = (),
+    as_of: dt.date | None = None,
+    role: str = "owner",
+    location_ids: Sequence[str] | None = None,
+    settings: Any = None,
+    index_path: str | Path | None = None,
+) -> Answer:
+    """Answer ``question`` (with earlier turns ``context``) as ``role``; never raises for bad questions."""
+    from assistant.pipeline_steps import answer_turn
+
+    t0 = time.perf_counter()
+    as_of = as_of or dt.date.today()
+    timeout = getattr(settings, "query_timeout_s", 10)
+    max_rows = getattr(settings, "max_rows", 5000)
+    if index_path is None and settings is not None:
+        index_path = getattr(settings, "index_path", None)
+    r = route(question)
+    if r.kind == "refuse":
+        ans = Answer("refuse", question, narrative=r.reason)
+    else:
+        engine = get_engine(db_path, timeout_s=timeout, max_rows=max_rows)
+        ans = answer_turn(
+            engine,
+            question,
+            r,
+            context=context,
+            as_of=as_of,
+            role=role,
+            location_ids=location_ids,
+            index_path=Path(index_path) if index_path else None,
+            small_cells=getattr(settings, "small_cell_suppression", True),
+        )
+    ans.elapsed_ms = (time.perf_counter() - t0) * 1000
+    return ans

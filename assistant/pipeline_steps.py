@@ -1,0 +1,219 @@
+"""The steps of one turn after routing: interpret, run through the guard, write the answer.
+
+Kept apart from :mod:`assistant.pipeline` (the entry point and the typed ``Answer``) so
+that each module has one job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.charts import build_chart
+from assistant.narrative import MetricInfo, write
+from assistant.router import Route, route
+from semantic_layer.query import TIME_GRAINS, SemanticQuery, TimeRange
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Answer, Engine
+
+log = logging.getLogger(__name__)
+SQL_REFUSAL = "That SQL cannot run: {reason}."
+
+
+def interpret_with_context(engine: Engine, question: str, context: Sequence[str], as_of: dt.date):
+    """Re-interpret the earlier turns in order, then ``question`` as a possible follow-up."""
+    previous: SemanticQuery | None = None
+    for earlier in context:
+        if route(earlier).kind not in ("kpi", "both"):
+            continue
+        got = engine.interpreter.interpret(earlier, as_of, previous)
+        if got.kind == "query" and got.query is not None:
+            previous = got.query
+    return engine.interpreter.interpret(question, as_of, previous)
+
+
+def answer_turn(
+    engine: Engine,
+    question: str,
+    r: Route,
+    *,
+    context: Sequence[str],
+    as_of: dt.date,
+    role: str,
+    location_ids: Sequence[str] | None,
+    index_path: Path | None,
+    small_cells: bool = True,
+) -> Answer:
+    """Everything after the router's decision."""
+    from assistant.pipeline import Answer
+    from semantic_layer.roles import RoleError, access_for
+
+    try:
+        access = access_for(role, location_ids)
+    except RoleError as exc:
+        return Answer("refuse", question, narrative=str(exc))
+    if r.kind == "sql":
+        return _raw_sql(engine, question, access)
+    if r.kind == "documents":
+        return documents_answer(question, index_path)
+    interp = interpret_with_context(engine, question, context, as_of)
+    if interp.kind == "clarify" or interp.query is None:
+        return Answer("clarify", question, narrative=interp.message, choices=list(interp.choices))
+    q = interp.query
+    denied = [m for m in q.metrics if not access.allows_metric(m)]
+    if denied:
+        names = ", ".join(engine.model.metrics[m].label for m in denied)
+        return Answer("refuse", question, semantic_query=q.to_dict(), narrative=f"{names} is not available to the {role} role.")
+    ans = run_semantic_query(engine, question, q, access, small_cells=small_cells)
+    if r.kind == "both" and ans.kind == "answer":
+        docs = documents_answer(question, index_path)
+        ans.citations = docs.citations
+        ans.passages = docs.passages
+        if docs.citations:
+            ans.narrative = f"{ans.narrative} {docs.narrative}".strip()
+    return ans
+
+
+def run_semantic_query(engine: Engine, question: str, q: SemanticQuery, access: Any, *, small_cells: bool = True) -> Answer:
+    """Compile, guard and run ``q``; then the narrative and the chart."""
+    from assistant.pipeline import Answer
+    from semantic_layer.compile import CompileError
+
+    try:
+        sql, columns, rows, truncated = _execute(engine, q, access)
+    except CompileError as exc:
+        if "empty time range" in exc.reason:
+            return Answer("answer", question, semantic_query=q.to_dict(), narrative="That period has not started yet: there is no data for it.")
+        return Answer("clarify", question, semantic_query=q.to_dict(), narrative=f"I can't answer that as asked: {exc.reason}.", choices=_alternatives(engine, q))
+    except Exception as exc:  # guard rejection or execution failure of a compiled query
+        log.warning("query failed: %s", exc)
+        return Answer("refuse", question, semantic_query=q.to_dict(), narrative=f"That query could not run: {getattr(exc, 'reason', exc)}.")
+    rows = _suppress(q, columns, rows, engine, small_cells)
+    infos = [_info(engine, m) for m in q.metrics]
+    previous, prev_range = _previous_period_values(engine, q, access, columns, rows)
+    narrative = write(
+        columns, rows, metrics=infos, dimensions=q.dimensions, time_range=q.time_range, compare_range=q.compare_range,
+        previous=previous, previous_range=prev_range, truncated=truncated,
+    )  # fmt: skip
+    labels = {m.name: m.label for m in infos} | {d: engine.model.dimensions[d].label for d in q.dimensions if d in engine.model.dimensions}
+    chart = build_chart(
+        columns, rows, metrics=list(q.metrics), dims=list(q.dimensions), labels=labels,
+        formats={m.name: m.fmt for m in infos}, reference=(previous or {}).get(q.metrics[0]), title=question,
+    )  # fmt: skip
+    return Answer(
+        "answer", question, semantic_query=q.to_dict(), sql=sql, columns=list(columns), rows=[list(r) for r in rows],
+        narrative=narrative, chart=chart, truncated=truncated,
+    )  # fmt: skip
+
+
+def _execute(engine: Engine, q: SemanticQuery, access: Any) -> tuple[str, list[str], list[tuple], bool]:
+    from semantic_layer.compile import compile_query
+    from semantic_layer.guard import guard_sql
+
+    tree = compile_query(engine.model, q, allowed_metrics=access.allowed_metrics)
+    guarded = guard_sql(tree, catalog=engine.catalog, access=access, max_rows=engine.max_rows)
+    result = engine.executor.run(guarded)
+    return guarded.sql, list(result.columns), [tuple(r) for r in result.rows], result.truncated
+
+
+def _info(engine: Engine, name: str) -> MetricInfo:
+    m = engine.model.metrics[name]
+    fmt = getattr(m.format, "value", m.format)
+    return MetricInfo(name, m.label, str(fmt))
+
+
+def previous_range(tr: TimeRange) -> TimeRange | None:
+    """The previous comparable period: previous month(s)/quarter/year, or the same span a year earlier for a period to date."""
+    from assistant.interpret.timeexpr import add_months
+
+    s, e = tr.start, tr.end
+    if s is None or e <= s:
+        return None
+    if s.day == 1 and e.day == 1:
+        months = (e.year * 12 + e.month) - (s.year * 12 + s.month)
+        if months in (1, 3, 12) or s.month != 1:
+            return TimeRange(add_months(s, -months), s)
+        return TimeRange(add_months(s, -12), add_months(e, -12))  # a part of the year: same span last year
+    if s.day == 1 and s.month == 1:  # year to date
+        return TimeRange(add_months(s, -12), add_months(e, -12))
+    if s.day == 1:  # month to date
+        return TimeRange(add_months(s, -1), add_months(e, -1))
+    length = e - s
+    return TimeRange(s - length, s)
+
+
+def _previous_period_values(engine: Engine, q: SemanticQuery, access: Any, columns, rows):
+    """For one period with no breakdown: the same query over the previous comparable period."""
+    if q.dimensions or q.compare_range or not rows or q.time_range is None:
+        return None, None
+    prev = previous_range(q.time_range)
+    if prev is None:
+        return None, None
+    try:
+        _, cols, prow, _ = _execute(engine, q.replace(time_range=prev, order_by=(), limit=None), access)
+    except Exception as exc:  # the comparison is a bonus: never fail the answer for it
+        log.info("previous-period query failed: %s", exc)
+        return None, None
+    if not prow:
+        return None, None
+    idx = {c: i for i, c in enumerate(cols)}
+    return {m: prow[0][idx[m]] for m in q.metrics if m in idx}, prev
+
+
+def _suppress(q: SemanticQuery, columns, rows, engine: Engine, enabled: bool):
+    from semantic_layer.suppress import suppress_small_cells
+
+    counts = {m for m in q.metrics if _info(engine, m).fmt == "count"}
+    return suppress_small_cells(columns, rows, group_columns=set(q.dimensions), count_columns=counts, enabled=enabled)
+
+
+def _alternatives(engine: Engine, q: SemanticQuery) -> list[str]:
+    """Rephrasings that the model can answer: the metric by each dimension it supports."""
+    m = q.metrics[0]
+    dims = sorted(engine.interpreter.dims_for(m))[:3]
+    label = engine.model.metrics[m].label
+    return [f"{label} by {engine.model.dimensions[d].label.lower()}" for d in dims] or [label]
+
+
+def _raw_sql(engine: Engine, question: str, access: Any) -> Answer:
+    from assistant.pipeline import Answer
+    from semantic_layer.guard import GuardRejection, guard_sql
+
+    try:
+        guarded = guard_sql(question.strip().rstrip(";"), catalog=engine.catalog, access=access, max_rows=engine.max_rows)
+        result = engine.executor.run(guarded)
+    except GuardRejection as exc:
+        return Answer("refuse", question, narrative=SQL_REFUSAL.format(reason=exc.reason))
+    except Exception as exc:
+        return Answer("refuse", question, narrative=SQL_REFUSAL.format(reason=getattr(exc, "reason", exc)))
+    n = len(result.rows)
+    more = " (cut at the row limit)" if result.truncated else ""
+    return Answer(
+        "answer", question, sql=guarded.sql, columns=list(result.columns), rows=[list(r) for r in result.rows],
+        narrative=f"{n} row{'s' if n != 1 else ''}{more}.", truncated=result.truncated,
+    )  # fmt: skip
+
+
+def documents_answer(question: str, index_path: Path | None) -> Answer:
+    """Cited passages from the document index, or a message saying why there are none."""
+    from assistant.pipeline import Answer
+
+    if index_path is None or not Path(index_path).exists():
+        return Answer("documents", question, narrative="Document search is not available: no document index was found (run `acuity ingest`).")
+    try:
+        from assistant.documents import answer_documents
+    except ImportError as exc:
+        return Answer("documents", question, narrative=f"Document search is not available ({exc}).")
+    try:
+        docs = answer_documents(question, Path(index_path))
+    except Exception as exc:  # a broken index must not break the chat
+        log.warning("document search failed: %s", exc)
+        return Answer("documents", question, narrative=f"Document search failed: {exc}.")
+    return Answer("documents", question, narrative=docs.narrative, citations=list(docs.citations), passages=list(docs.hits))
+
+
+__all__ = ["answer_turn", "run_semantic_query", "documents_answer", "previous_range", "TIME_GRAINS"]
