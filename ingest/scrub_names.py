@@ -22,13 +22,28 @@ PLACEHOLDER = "[NAME]"
 
 # Placeholders are tokens of their own, so a second pass leaves them alone.
 _TOKEN = re.compile(r"\[[A-Z]+\]|[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*\.?")
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _COLLAPSE = re.compile(r"\[NAME\](?:[ \t]+\[NAME\])+")
 
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "mister", "mrs.", "mr.", "ms.", "mx.", "madam"})
 CLINICIAN = frozenset({"dr", "dr.", "doctor", "drs", "drs."})
 # A capitalised known or lexicon name right after these is a name.
 CUES = frozenset(
-    {"patient", "pt", "pt.", "pts", "name", "named", "is", "am", "i'm", "im", "regards", "sincerely", "thanks"}
+    {
+        "patient",
+        "pt",
+        "pt.",
+        "pts",
+        "name",
+        "named",
+        "is",
+        "am",
+        "i'm",
+        "im",
+        "regards",
+        "sincerely",
+        "thanks",
+    }
     | {"signed", "from", "caller", "re", "re:", "called"}
 )
 RELATIVES = frozenset(
@@ -36,6 +51,13 @@ RELATIVES = frozenset(
     | {"caregiver", "grandson", "granddaughter", "grandmother", "grandfather", "partner", "spouse"}
     | {"aunt", "uncle", "niece", "nephew", "child", "kid", "friend", "neighbor", "neighbour", "mum"}
     | {"guardian", "fiance", "fiancee", "girlfriend", "boyfriend", "stepson", "stepdaughter"}
+)
+# A capitalised known name followed by one of these is a person even at a sentence start
+# ("Rose says", "Will called"); "Hope was so kind" stays a word.
+REPORTING_VERBS = frozenset(
+    {"says", "said", "called", "asked", "asks", "wants", "wanted", "needs", "needed", "reports", "reported"}
+    | {"states", "stated", "complained", "mentioned", "phoned", "emailed", "texted", "requested", "cancelled"}
+    | {"canceled", "rescheduled", "missed", "arrived", "paid", "dropped", "picked", "came", "left", "told"}
 )
 # Capitalised words that never start or extend a name, whatever the lexicons say.
 NOT_NAMES = frozenset(
@@ -57,17 +79,37 @@ def _fold(word: str) -> str:
 
 @cache
 def _lexicon(name: str) -> frozenset[str]:
-    """One bundled word list of ``scrub_data/`` (folded)."""
+    """One bundled word list of ``scrub_data/`` (folded, with accent-stripped variants)."""
     text = resources.files("ingest").joinpath("scrub_data", name).read_text(encoding="utf-8")
-    return frozenset(_fold(w) for w in text.split())
+    return _variants(text.split())
 
 
 def common_name_words() -> frozenset[str]:
-    """Names that are also common English words ("rose", "will", "hope", "mark")."""
-    return _lexicon("name_words.txt")
+    """Common English words, names among them ("rose", "will", "hope", "mark")."""
+    return _lexicon("common_words.txt")
 
 
-@dataclass(frozen=True)
+@cache
+def _keep_phrases() -> re.Pattern[str]:
+    """Brands, payers and places that must survive (``scrub_data/keep_phrases.txt``)."""
+    text = resources.files("ingest").joinpath("scrub_data", "keep_phrases.txt").read_text(encoding="utf-8")
+    phrases = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
+
+
+_SENTENCE_END = frozenset('.!?:;\n"“(*-–—•>')
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence, line, quote or bullet."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_END
+
+
+@dataclass(slots=True)
 class _Tok:
     start: int
     end: int
@@ -75,87 +117,138 @@ class _Tok:
     key: str
     cap: bool
     dot: bool
+    adj: bool = False  # only blanks between this token and the next
+    adj_loose: bool = False  # only blanks, a comma, colon or bracket
 
 
 def _tokens(text: str) -> list[_Tok]:
-    out = []
+    """Word tokens (a trailing dot and possessive split off) with their adjacency to the next."""
+    out: list[_Tok] = []
     for m in _TOKEN.finditer(text):
         word = m.group(0)
         start, end = m.span()
-        if word.startswith("["):
-            out.append(_Tok(start, end, word, "", False, False))
-            continue
-        dot = word.endswith(".")
-        stem = word[:-1] if dot else word
-        if stem[-2:] in ("'s", "’s") and len(stem) > 3:
-            stem = stem[:-2]
-        out.append(_Tok(start, start + len(stem), stem, _fold(stem), stem[0].isupper(), dot))
+        if word[0] == "[":
+            tok = _Tok(start, end, word, "", False, False)
+        else:
+            dot = word[-1] == "."
+            stem = word[:-1] if dot else word
+            if stem[-2:] in ("'s", "’s") and len(stem) > 3:
+                stem = stem[:-2]
+            tok = _Tok(start, start + len(stem), stem, stem.casefold(), stem[0].isupper(), dot)
+        if out:
+            prev = out[-1]
+            gap = text[prev.end + prev.dot : start]
+            if len(gap) <= 3 and "\n" not in gap:
+                prev.adj = gap.strip(" \t") == ""
+                prev.adj_loose = gap.strip(" \t,:(") == ""
+        out.append(tok)
     return out
+
+
+def _variants(words: Iterable[str]) -> frozenset[str]:
+    """Case-folded words plus their accent-stripped forms."""
+    out = set()
+    for w in words:
+        out.add(w.casefold())
+        out.add(_fold(w))
+    return frozenset(out)
 
 
 class NameFinder:
     """Precompiled name sets; ``replace(text)`` puts ``[NAME]`` over every name found."""
 
     def __init__(self, known_names: Iterable[str] = ()) -> None:
-        known: set[str] = set()
-        for name in known_names:
-            for part in re.split(r"\s+", str(name or "").strip()):
-                key = _fold(part.strip(".,"))
-                if len(key) >= 2:
-                    known.add(key)
+        parts = (p.strip(".,") for name in known_names for p in str(name or "").split())
+        known = set(_variants(p for p in parts if len(p) >= 2))
         self.common = common_name_words()
         self.known = frozenset(known)
-        self.known_distinct = frozenset(known - self.common)
+        self.known_distinct = frozenset(known - self.common - NOT_NAMES)
         self.lexicon = (_lexicon("first_names.txt") | _lexicon("last_names.txt")) - self.common - NOT_NAMES
         self.first_names = _lexicon("first_names.txt") - self.common - NOT_NAMES
-        self._triggers = self.known | HONORIFICS | CLINICIAN | CUES | RELATIVES
+        self._direct = self.known_distinct | HONORIFICS
+        self._cues = CUES | RELATIVES
+        self._namey_keys = self.lexicon | self.known
+        self._keep = _keep_phrases()
 
     def _is_namey(self, tok: _Tok) -> bool:
         """Capitalised and a known or lexicon name (not a common word)."""
         return tok.cap and tok.key not in NOT_NAMES and (tok.key in self.known or tok.key in self.lexicon)
 
+    def _may_have_names(self, text: str) -> bool:
+        """Cheap test on the set of words: False when no rule below could fire."""
+        folded = set(_WORD.findall(text.casefold()))
+        folded |= {w[:-2] for w in folded if w.endswith(("'s", "’s"))}
+        if not self._direct.isdisjoint(folded):
+            return True
+        if not self.known.isdisjoint(folded) and any(
+            w[0].isupper() and w.casefold() in self.known for w in _WORD.findall(text)
+        ):
+            return True
+        return not self._cues.isdisjoint(folded) and not self._namey_keys.isdisjoint(folded)
+
     def find(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the names in ``text``."""
-        toks = _tokens(text)
-        if not any(t.key in self._triggers for t in toks):
+        if not self._may_have_names(text):
             return []
+        toks = _tokens(text)
         n = len(toks)
         name = [False] * n
         protected = [False] * n
+        for m in self._keep.finditer(text):
+            for i, t in enumerate(toks):
+                if t.start >= m.start() and t.end <= m.end():
+                    protected[i] = True
         # Clinicians: "Dr. Maya Patel", "Dr Patel", "Dr. R. Ferreira", "Doctor Kim".
         for i, t in enumerate(toks):
             if t.key in CLINICIAN:
                 j = i + 1
-                while j < n and toks[j].cap and self._adjacent(text, toks[j - 1], toks[j]) and j - i <= 3:
+                while j < n and j - i <= 3 and toks[j].cap and toks[j - 1].adj:
                     protected[j] = True
                     j += 1
+        candidates = []
         for i, t in enumerate(toks):
             if protected[i] or not t.key:
                 continue
-            if t.key in self.known_distinct:
+            key = t.key
+            if key in self.known_distinct:
                 name[i] = True
+                continue
+            if key in NOT_NAMES:
+                continue
+            if key in self.known or (t.cap and (key in self.lexicon or len(t.text) == 1)):
+                candidates.append(i)
+            if t.cap and key in self.known:
+                # A known name that is also a word, capitalised mid-sentence ("told Rose") or
+                # before a reporting verb ("Rose says"); not inside a Title Case phrase.
+                prev = toks[i - 1] if i > 0 and toks[i - 1].adj else None
+                nxt = toks[i + 1] if i + 1 < n and t.adj else None
+                if any(x is not None and x.cap and not self._is_namey(x) for x in (prev, nxt)):
+                    continue
+                if not _sentence_start(text, t.start) or (nxt is not None and nxt.key in REPORTING_VERBS):
+                    name[i] = True
         # Context cues start a name run to their right.
-        for i, t in enumerate(toks[:-1]):
-            nxt = i + 1
-            if not self._adjacent(text, t, toks[nxt], loose=True):
+        for i in range(n - 1):
+            t = toks[i]
+            if not t.adj_loose:
                 continue
             if t.key in HONORIFICS:
-                self._run(text, toks, name, protected, nxt, lambda tok: tok.cap)
-            elif t.key in CUES or t.key in RELATIVES:
+                self._run(toks, name, protected, i + 1, lambda tok: tok.cap)
+            elif t.key in self._cues:
                 if t.key in ("is", "am", "im", "i'm") and not self._after_name_is(toks, i):
                     continue
-                self._run(text, toks, name, protected, nxt, self._is_namey)
+                self._run(toks, name, protected, i + 1, self._is_namey)
         # Ambiguous known names and lexicon names next to a name join it (both directions).
         changed = True
         while changed:
             changed = False
-            for i, t in enumerate(toks):
-                if name[i] or protected[i] or not t.key:
+            for i in candidates:
+                if name[i]:
                     continue
-                left = i > 0 and self._adjacent(text, toks[i - 1], t)
-                right = i + 1 < n and self._adjacent(text, t, toks[i + 1])
-                if self._joins(t, toks[i - 1] if left else None, name[i - 1] if left else False) or self._joins(
-                    t, toks[i + 1] if right else None, name[i + 1] if right else False
+                t = toks[i]
+                left = toks[i - 1] if i > 0 and toks[i - 1].adj else None
+                right = toks[i + 1] if i + 1 < n and t.adj else None
+                if self._joins(t, left, left is not None and name[i - 1]) or self._joins(
+                    t, right, right is not None and name[i + 1]
                 ):
                     name[i] = changed = True
         return [(t.start, t.end) for i, t in enumerate(toks) if name[i]]
@@ -173,7 +266,8 @@ class NameFinder:
         # Two capitalised known names side by side ("Christian Young", "Will Baker").
         return tok.cap and other.cap and tok.key in self.known and other.key in self.known
 
-    def _run(self, text: str, toks: list[_Tok], name: list[bool], protected: list[bool], j: int, ok) -> None:
+    @staticmethod
+    def _run(toks: list[_Tok], name: list[bool], protected: list[bool], j: int, ok) -> None:
         """Mark a run of up to three name tokens starting at ``j`` (initials included)."""
         count = 0
         while j < len(toks) and count < 3 and not protected[j]:
@@ -184,7 +278,7 @@ class NameFinder:
                 break
             name[j] = True
             count += 1
-            if tok.dot and len(tok.text) > 1 or j + 1 >= len(toks) or not self._adjacent(text, tok, toks[j + 1]):
+            if tok.dot and len(tok.text) > 1 or not tok.adj:
                 break
             j += 1
 
@@ -192,14 +286,6 @@ class NameFinder:
     def _after_name_is(toks: list[_Tok], i: int) -> bool:
         """Whether ``is``/``am`` at ``i`` follows "name", "this", "it" or "I"."""
         return i > 0 and toks[i - 1].key in ("name", "this", "i", "it", "here")
-
-    @staticmethod
-    def _adjacent(text: str, a: _Tok, b: _Tok, loose: bool = False) -> bool:
-        """Whether only blanks separate two tokens (``loose``: also a comma, colon or bracket)."""
-        gap = text[a.end : b.start]
-        if a.dot:
-            gap = gap[1:]
-        return len(gap) <= 3 and gap.strip(" \t,:(" if loose else " \t") == "" and "\n" not in gap
 
     def replace(self, text: str) -> str:
         """``text`` with every name found replaced by ``[NAME]``."""

@@ -106,8 +106,13 @@ def apply_rule(placeholder: str, pattern: re.Pattern[str], text: str) -> str:
     return pattern.sub(_sub, text)
 
 
+_NEEDS_RULES = re.compile(r"[\d@]")
+
+
 def scrub_patterns(text: str) -> str:
     """Apply every shaped-identifier rule to ``text``."""
+    if not _NEEDS_RULES.search(text):
+        return text  # every rule needs a digit or an "@"
     for placeholder, pattern in RULES:
         text = apply_rule(placeholder, pattern, text)
     return text
