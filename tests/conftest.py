@@ -24,17 +24,25 @@ AS_OF = dt.date(2026, 10, 1)
 TEST_SECRET = "acuity-test-secret"
 
 
-def _code_hash() -> str:
+def _code_hash(*patterns: str) -> str:
     h = hashlib.sha256()
-    for p in sorted((ROOT / "ingest").rglob("*")):
-        if p.is_file() and p.suffix in (".py", ".yaml", ".md", ".txt", ".json"):
-            h.update(str(p.relative_to(ROOT)).encode())
-            h.update(p.read_bytes())
+    for pattern in patterns:
+        for p in sorted(ROOT.glob(pattern)):
+            if p.is_file() and p.suffix in (".py", ".yaml", ".md", ".txt", ".json"):
+                h.update(str(p.relative_to(ROOT)).encode())
+                h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
 
-def _cache_dir() -> Path:
-    d = Path(os.environ.get("ACUITY_TEST_CACHE", ROOT / ".cache" / "tests")) / _code_hash()
+# What each cached artefact depends on: the export on the generator and the contract,
+# the warehouse also on ingestion's own modules (not on the document indexer).
+EXPORT_CODE = ("ingest/contract.py", "ingest/demo/**/*")
+WAREHOUSE_CODE = (*EXPORT_CODE, "ingest/*.py", "ingest/scrub_data/**/*")
+
+
+def _cache_dir(*patterns: str) -> Path:
+    root = Path(os.environ.get("ACUITY_TEST_CACHE", ROOT / ".cache" / "tests"))
+    d = root / _code_hash(*patterns)
     d.mkdir(parents=True, exist_ok=True)
     return d
 
@@ -60,7 +68,7 @@ def demo_export() -> Path:
     from ingest.demo import generate_demo
 
     return _build_once(
-        _cache_dir() / "export",
+        _cache_dir(*EXPORT_CODE) / "export",
         lambda tmp: generate_demo(tmp, seed=DEMO_SEED, end=DEMO_END),
     )
 
@@ -74,4 +82,4 @@ def demo_db(demo_export: Path) -> Path:
         tmp.mkdir()
         sync_export(demo_export, tmp / "warehouse.duckdb", secret=TEST_SECRET)
 
-    return _build_once(_cache_dir() / "warehouse", build) / "warehouse.duckdb"
+    return _build_once(_cache_dir(*WAREHOUSE_CODE) / "warehouse", build) / "warehouse.duckdb"
