@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlglot
+import yaml
 from sqlglot import exp
 
 from semantic_layer.errors import ModelError
@@ -446,3 +447,39 @@ def load_model(path: Path | None = None) -> SemanticModel:
 def clear_cache() -> None:
     """Forget loaded models (after the YAML changed, e.g. a verified query was appended)."""
     _CACHE.clear()
+
+
+def append_verified_query(
+    question: str,
+    query: Any,
+    path: Path | None = None,
+    verified_by: str | None = None,
+    verified_at: str | None = None,
+) -> VerifiedQuery:
+    """Append a question and its semantic query (a ``SemanticQuery`` or its dict) to the store.
+
+    ``path`` is the YAML file (default: ``models/verified_queries.yaml``); the query is
+    checked against the model of that folder first (CompileError if it does not compile),
+    and the model cache is cleared so the next ``load_model`` sees it.
+    """
+    from semantic_layer.compile import compile_query
+    from semantic_layer.query import SemanticQuery
+
+    target = Path(path or MODELS_DIR / "verified_queries.yaml")
+    sq = query if isinstance(query, SemanticQuery) else SemanticQuery.from_dict(query)
+    compile_query(load_model(target.parent), sq)
+    entry: dict[str, Any] = {"question": question, "query": sq.to_dict()}
+    if verified_by:
+        entry["verified_by"] = verified_by
+    if verified_at:
+        entry["verified_at"] = verified_at
+    text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, default_flow_style=None)
+    if not target.exists():
+        text = "verified_queries:\n" + text
+    elif not target.read_bytes().endswith(b"\n"):
+        text = "\n" + text
+    with target.open("a", encoding="utf-8") as fh:
+        fh.write(text)
+    clear_cache()
+    log.info("appended verified query %r to %s", question, target)
+    return VerifiedQuery(question, sq.to_dict(), verified_by, verified_at)
