@@ -153,9 +153,10 @@ def test_member_queries_list_values(model, tmp_path):
 
     db = build_mini_warehouse(tmp_path / "w.duckdb")
     con = duckdb.connect(str(db), read_only=True)
-    values = lambda d: sorted(
-        r[0] for r in con.execute(model.dimensions[d].member_query().sql("duckdb")).fetchall()
-    )  # noqa: E731
+
+    def values(d):
+        return sorted(r[0] for r in con.execute(model.dimensions[d].member_query().sql("duckdb")).fetchall())
+
     assert values("location") == ["Downtown", "Lakeview", "Northside"]
     assert "Dr. Samuel Lee" in values("provider")
     assert set(values("product_category")) >= {"frames", "contact_lenses", "exam", "spectacle_lenses"}
