@@ -7,8 +7,12 @@ over three locations, plus the bookkeeping tables (``sync_runs``, ``quarantine``
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import functools
 import random
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -28,9 +32,8 @@ def _create(name: str, columns: list[tuple[str, str]]) -> str:
     return exp.Create(this=exp.Schema(this=exp.to_table(name), expressions=defs), kind="TABLE").sql("duckdb")
 
 
-def _insert(name: str, width: int) -> str:
-    row = exp.Tuple(expressions=[exp.Placeholder() for _ in range(width)])
-    return exp.insert(exp.Values(expressions=[row]), name).sql("duckdb")
+def _insert(name: str, rows: list[tuple]) -> str:
+    return exp.insert(exp.values(rows), name).sql("duckdb")
 
 
 def _rows(rng: random.Random) -> dict[str, list[tuple]]:
@@ -129,6 +132,16 @@ def _rows(rng: random.Random) -> dict[str, list[tuple]]:
 
 def build_small_warehouse(path: Path, *, run_id: int | None = 1, seed: int = 3) -> Path:
     """Create the small warehouse at ``path`` (deterministic for a seed); returns ``path``."""
+    shutil.copyfile(_template(run_id, seed), path)
+    return path
+
+
+@functools.cache
+def _template(run_id: int | None, seed: int) -> Path:
+    """Built once per test session, then copied."""
+    folder = tempfile.mkdtemp(prefix="acuity-guard-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = Path(folder) / "warehouse.duckdb"
     rng = random.Random(seed)
     data = _rows(rng)
     con = duckdb.connect(str(path))
@@ -136,14 +149,12 @@ def build_small_warehouse(path: Path, *, run_id: int | None = 1, seed: int = 3) 
         for table in TABLES:
             con.execute(_create(table.name, [(c.name, c.type.value) for c in table.columns]))
             if data.get(table.name):
-                con.executemany(_insert(table.name, len(table.columns)), data[table.name])
+                con.execute(_insert(table.name, data[table.name]))
         con.execute(_create("quarantine", [("table_name", "VARCHAR"), ("reason", "VARCHAR")]))
         con.execute(_create("audit_log", [("question", "VARCHAR")]))
         if run_id is not None:
             con.execute(_create("sync_runs", [("run_id", "INTEGER"), ("started_at", "TIMESTAMP")]))
-            con.executemany(
-                _insert("sync_runs", 2), [(i, dt.datetime(2026, 1, 1)) for i in range(1, run_id + 1)]
-            )
+            con.execute(_insert("sync_runs", [(i, dt.datetime(2026, 1, 1)) for i in range(1, run_id + 1)]))
     finally:
         con.close()
     return path
