@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-_TOKEN = re.compile(r"\w+(?:['’.-]\w+)*")
+_TOKEN = re.compile(r"\w+(?:['’.-]\w+)*?(?=['’]s\b|[^\w'’.-]|['’.-](?!\w)|$)")
 
 
 @dataclass(frozen=True)

@@ -59,14 +59,22 @@ REPORTING_VERBS = frozenset(
     | {"states", "stated", "complained", "mentioned", "phoned", "emailed", "texted", "requested", "cancelled"}
     | {"canceled", "rescheduled", "missed", "arrived", "paid", "dropped", "picked", "came", "left", "told"}
 )
-# Capitalised words that never start or extend a name, whatever the lexicons say.
-NOT_NAMES = frozenset(
-    {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october"}
-    | {"november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-    | {"dr", "doctor", "the", "and", "or", "of", "in", "at", "on", "to", "for", "with", "by", "from"}
+# Words that are never a name, whatever the lexicons say (they also end a name run).
+FUNCTION_WORDS = frozenset(
+    {"dr", "doctor", "the", "and", "or", "of", "in", "at", "on", "to", "for", "with", "by", "from", "a", "an"}
+    | {"i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your", "his"}
+    | {"its", "our", "their", "this", "that", "there", "here", "ok", "okay", "yes", "no", "not", "but", "so"}
     | {"thanks", "thank", "hi", "hello", "dear", "regards", "sincerely", "best", "name", "patient", "pt"}
     | {"optician", "optometrist", "technician", "tech", "manager", "office", "front", "desk", "staff"}
 )
+# Calendar and language words: names only after an honorific ("Mrs. June Carter").
+CALENDAR = frozenset(
+    {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october"}
+    | {"november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+    | {"english", "spanish", "french", "german", "italian", "chinese", "japanese", "korean", "russian"}
+    | {"polish", "portuguese", "arabic", "hindi", "vietnamese", "irish", "dutch", "greek", "turkish"}
+)
+NOT_NAMES = FUNCTION_WORDS | CALENDAR
 
 
 def _fold(word: str) -> str:
@@ -138,11 +146,15 @@ def _tokens(text: str) -> list[_Tok]:
         if out:
             prev = out[-1]
             gap = text[prev.end + prev.dot : start]
-            if len(gap) <= 3 and "\n" not in gap:
+            sentence_end = prev.dot and len(prev.text) > 1 and prev.key not in _ABBREVIATIONS
+            if len(gap) <= 3 and "\n" not in gap and not sentence_end:
                 prev.adj = gap.strip(" \t") == ""
                 prev.adj_loose = gap.strip(" \t,:(") == ""
         out.append(tok)
     return out
+
+
+_ABBREVIATIONS = HONORIFICS | CLINICIAN | {"st", "jr", "sr", "pt", "mt", "ft", "prof", "rev", "sgt", "capt"}
 
 
 def _variants(words: Iterable[str]) -> frozenset[str]:
@@ -162,7 +174,8 @@ class NameFinder:
         known = set(_variants(p for p in parts if len(p) >= 2))
         self.common = common_name_words()
         self.known = frozenset(known)
-        self.known_distinct = frozenset(known - self.common - NOT_NAMES)
+        # Two-letter parts ("De", "La", "Li") and common words need context to count.
+        self.known_distinct = frozenset(k for k in known - self.common - NOT_NAMES if len(k) > 2)
         self.lexicon = (_lexicon("first_names.txt") | _lexicon("last_names.txt")) - self.common - NOT_NAMES
         self.first_names = _lexicon("first_names.txt") - self.common - NOT_NAMES
         self._direct = self.known_distinct | HONORIFICS
@@ -217,14 +230,16 @@ class NameFinder:
                 continue
             if key in self.known or (t.cap and (key in self.lexicon or len(t.text) == 1)):
                 candidates.append(i)
-            if t.cap and key in self.known:
-                # A known name that is also a word, capitalised mid-sentence ("told Rose") or
-                # before a reporting verb ("Rose says"); not inside a Title Case phrase.
+            if key in self.known:
+                # A known name that is also a word, before a reporting verb ("Rose says",
+                # "maria called") or capitalised mid-sentence ("told Rose"); not inside a
+                # Title Case phrase ("Clear Vision Fall").
                 prev = toks[i - 1] if i > 0 and toks[i - 1].adj else None
                 nxt = toks[i + 1] if i + 1 < n and t.adj else None
                 if any(x is not None and x.cap and not self._is_namey(x) for x in (prev, nxt)):
                     continue
-                if not _sentence_start(text, t.start) or (nxt is not None and nxt.key in REPORTING_VERBS):
+                before_verb = nxt is not None and nxt.key in REPORTING_VERBS
+                if before_verb or (t.cap and not _sentence_start(text, t.start)):
                     name[i] = True
         # Context cues start a name run to their right.
         for i in range(n - 1):
@@ -272,7 +287,7 @@ class NameFinder:
         count = 0
         while j < len(toks) and count < 3 and not protected[j]:
             tok = toks[j]
-            if not tok.key or tok.key in NOT_NAMES:
+            if not tok.key or tok.key in FUNCTION_WORDS:
                 break
             if not (ok(tok) or (len(tok.text) == 1 and tok.cap and tok.dot)):
                 break

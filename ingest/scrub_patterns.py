@@ -106,12 +106,20 @@ def apply_rule(placeholder: str, pattern: re.Pattern[str], text: str) -> str:
     return pattern.sub(_sub, text)
 
 
+def _anonymous(pattern: str) -> str:
+    """``pattern`` without named groups or back-references, to join several into one."""
+    pattern = pattern.replace("(?P<sep>[- ])", "[- ]").replace("(?P=sep)", "[- ]")
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+
+
+# One pass that tells whether any rule could fire: most texts have no identifier at all.
+_ANY_RULE = re.compile("|".join(f"(?:{_anonymous(p.pattern)})" for _, p in RULES))
 _NEEDS_RULES = re.compile(r"[\d@]")
 
 
 def scrub_patterns(text: str) -> str:
     """Apply every shaped-identifier rule to ``text``."""
-    if not _NEEDS_RULES.search(text):
+    if not _NEEDS_RULES.search(text) or not _ANY_RULE.search(text):
         return text  # every rule needs a digit or an "@"
     for placeholder, pattern in RULES:
         text = apply_rule(placeholder, pattern, text)
