@@ -29,7 +29,9 @@ FORMATS = {  # metric format -> (tick format, prefix, suffix)
 }
 
 
-def chart_type(columns: Sequence[str], rows: Sequence[Sequence[Any]], metrics: Sequence[str], dims: Sequence[str]) -> str:
+def chart_type(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], metrics: Sequence[str], dims: Sequence[str]
+) -> str:
     """indicator | line | bar | grouped_bar | none, from the result's shape."""
     if not rows or not metrics or metrics[0] not in columns:
         return "none"
@@ -38,7 +40,11 @@ def chart_type(columns: Sequence[str], rows: Sequence[Sequence[Any]], metrics: S
     cats = [d for d in dims if d not in TIME_GRAINS and d in columns]
     if not grains and not cats:
         return "grouped_bar" if len(metrics) > 1 and not has_prev else "indicator"
-    if has_prev or len(cats) + len(grains) > 1 and not (grains and grains[0] not in ("day_of_week", "hour_of_day")):
+    if (
+        has_prev
+        or len(cats) + len(grains) > 1
+        and not (grains and grains[0] not in ("day_of_week", "hour_of_day"))
+    ):
         return "grouped_bar"
     if grains and grains[0] not in ("day_of_week", "hour_of_day"):
         return "line"
@@ -77,7 +83,11 @@ def build_chart(
             "title": {"text": labels.get(m, m)},
         }
         if ref is not None:
-            trace["delta"] = {"reference": ref, "relative": fmt != "percent", "valueformat": ".1%" if fmt != "percent" else ".1%"}
+            trace["delta"] = {
+                "reference": ref,
+                "relative": fmt != "percent",
+                "valueformat": ".1%" if fmt != "percent" else ".1%",
+            }
         return {"data": [trace], "layout": layout}
     grains = [d for d in dims if d in TIME_GRAINS and d in idx]
     cats = [d for d in dims if d not in TIME_GRAINS and d in idx]
@@ -86,13 +96,27 @@ def build_chart(
         g = grains[0]
         layout["xaxis"] = {"title": {"text": g.replace("_", " ")}}
         if not cats:
-            return {"data": [{"type": "scatter", "mode": "lines+markers", "name": labels.get(m, m), "x": col(g), "y": col(m)}], "layout": layout}
+            return {
+                "data": [
+                    {
+                        "type": "scatter",
+                        "mode": "lines+markers",
+                        "name": labels.get(m, m),
+                        "x": col(g),
+                        "y": col(m),
+                    }
+                ],
+                "layout": layout,
+            }
         groups: dict[Any, tuple[list, list]] = {}
         for r in rows:
             xs, ys = groups.setdefault(r[idx[cats[0]]], ([], []))
             xs.append(r[idx[g]])
             ys.append(r[idx[m]])
-        data = [{"type": "scatter", "mode": "lines+markers", "name": str(k), "x": xs, "y": ys} for k, (xs, ys) in groups.items()]
+        data = [
+            {"type": "scatter", "mode": "lines+markers", "name": str(k), "x": xs, "y": ys}
+            for k, (xs, ys) in groups.items()
+        ]
         return {"data": data, "layout": layout}
     x_dim = (cats or grains)[0]
     layout["xaxis"] = {"title": {"text": labels.get(x_dim, x_dim.replace("_", " "))}}
@@ -104,7 +128,17 @@ def build_chart(
             pairs.sort(key=lambda p: p[0] if p[0] is not None else -1)
         else:
             pairs.sort(key=lambda p: (p[1] is None, -(p[1] or 0)))
-        return {"data": [{"type": "bar", "name": labels.get(m, m), "x": [p[0] for p in pairs], "y": [p[1] for p in pairs]}], "layout": layout}
+        return {
+            "data": [
+                {
+                    "type": "bar",
+                    "name": labels.get(m, m),
+                    "x": [p[0] for p in pairs],
+                    "y": [p[1] for p in pairs],
+                }
+            ],
+            "layout": layout,
+        }
     layout["barmode"] = "group"
     if f"{m}_previous" in idx:
         x = col(x_dim) if (cats or grains) else [labels.get(m, m)]
@@ -114,7 +148,16 @@ def build_chart(
         ]
         return {"data": data, "layout": layout}
     if not cats and not grains:  # several metrics, one row
-        return {"data": [{"type": "bar", "x": [labels.get(n, n) for n in metrics if n in idx], "y": [rows[0][idx[n]] for n in metrics if n in idx]}], "layout": layout}
+        return {
+            "data": [
+                {
+                    "type": "bar",
+                    "x": [labels.get(n, n) for n in metrics if n in idx],
+                    "y": [rows[0][idx[n]] for n in metrics if n in idx],
+                }
+            ],
+            "layout": layout,
+        }
     series_dim = (cats + grains)[1] if len(cats + grains) > 1 else None
     if series_dim is None:
         return {"data": [{"type": "bar", "x": col(x_dim), "y": col(m)}], "layout": layout}
@@ -123,4 +166,7 @@ def build_chart(
         xs, ys = groups2.setdefault(r[idx[series_dim]], ([], []))
         xs.append(r[idx[x_dim]])
         ys.append(r[idx[m]])
-    return {"data": [{"type": "bar", "name": str(k), "x": xs, "y": ys} for k, (xs, ys) in groups2.items()], "layout": layout}
+    return {
+        "data": [{"type": "bar", "name": str(k), "x": xs, "y": ys} for k, (xs, ys) in groups2.items()],
+        "layout": layout,
+    }

@@ -70,8 +70,12 @@ def col_matches(gold_col: Sequence[Any], ans_col: Sequence[Any]) -> bool:
         return False
     if all(same(g, a) for g, a in zip(gold_col, ans_col, strict=True)):
         return True
-    if all(isinstance(g, float) or g is None for g in gold_col) and all(isinstance(a, float) or a is None for a in ans_col):
-        return all(same(g * 100 if g is not None else None, a) for g, a in zip(gold_col, ans_col, strict=True))
+    if all(isinstance(g, float) or g is None for g in gold_col) and all(
+        isinstance(a, float) or a is None for a in ans_col
+    ):
+        return all(
+            same(g * 100 if g is not None else None, a) for g, a in zip(gold_col, ans_col, strict=True)
+        )
     return False
 
 
@@ -80,14 +84,19 @@ def sort_key(row: Sequence[Any]) -> tuple:
     return tuple((0, "") if v is None else ((1, v) if isinstance(v, float) else (2, str(v))) for v in row)
 
 
-def compare(gold_rows: Sequence[Sequence[Any]], ans_rows: Sequence[Sequence[Any]], mode: str, ordered: bool) -> str | None:
+def compare(
+    gold_rows: Sequence[Sequence[Any]], ans_rows: Sequence[Sequence[Any]], mode: str, ordered: bool
+) -> str | None:
     """None when the answer's rows match the gold rows under ``mode``; else the reason they do not."""
     gold = [[norm(v) for v in r] for r in gold_rows]
     ans = [[norm(v) for v in r] for r in ans_rows]
     if mode == "values":
         flat = [v for r in ans for v in r]
         for g in (v for r in gold for v in r):
-            if not any(same(g, a) or (isinstance(g, float) and isinstance(a, float) and same(g * 100, a)) for a in flat):
+            if not any(
+                same(g, a) or (isinstance(g, float) and isinstance(a, float) and same(g * 100, a))
+                for a in flat
+            ):
                 return f"value {g!r} not in answer"
         return None
     if mode == "prefix":
@@ -106,7 +115,11 @@ def compare(gold_rows: Sequence[Sequence[Any]], ans_rows: Sequence[Sequence[Any]
         if keys:
             kmap = {}
             for k in keys:
-                kmap[k] = [j for j in range(ncols) if sorted(map(repr, (r[j] for r in ans))) == sorted(map(repr, gcols[k]))]
+                kmap[k] = [
+                    j
+                    for j in range(ncols)
+                    if sorted(map(repr, (r[j] for r in ans))) == sorted(map(repr, gcols[k]))
+                ]
                 if not kmap[k]:
                     return f"no answer column holds the values of gold column {k + 1}"
             order_cols = [kmap[k][0] for k in keys]
@@ -126,7 +139,9 @@ def compare(gold_rows: Sequence[Sequence[Any]], ans_rows: Sequence[Sequence[Any]
     return None
 
 
-def score_case(case: dict[str, Any], answer: dict[str, Any] | None, gold: Sequence[Sequence[Any]] | None) -> str | None:
+def score_case(
+    case: dict[str, Any], answer: dict[str, Any] | None, gold: Sequence[Sequence[Any]] | None
+) -> str | None:
     """None when ``answer`` passes ``case``; else why it fails."""
     expect = case.get("expect", "answer")
     if answer is None:
@@ -134,7 +149,9 @@ def score_case(case: dict[str, Any], answer: dict[str, Any] | None, gold: Sequen
     if answer.get("kind") != expect:
         return f"kind {answer.get('kind')!r}, expected {expect!r}"
     if expect == "answer":
-        return compare(gold or [], answer.get("rows") or [], case.get("match", "rows"), case.get("ordered", False))
+        return compare(
+            gold or [], answer.get("rows") or [], case.get("match", "rows"), case.get("ordered", False)
+        )
     return None
 
 
@@ -205,33 +222,51 @@ def load_set(path: str | Path) -> dict[str, Any]:
     return spec
 
 
-def run_set(spec: dict[str, Any], db_path: str | Path, ask: Ask, *, only: str | None = None, on_case=None) -> Report:
+def run_set(
+    spec: dict[str, Any],
+    db_path: str | Path,
+    ask: Ask,
+    *,
+    only: str | None = None,
+    on_case=None,
+    timeout_s: float = 10,
+) -> Report:
     """Ask every case with ``ask(question, context, as_of)`` and score it against its gold SQL."""
     import duckdb
 
+    from semantic_layer.execute import connection_config
+
     as_of = spec.get("as_of")
-    as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of)) if as_of else dt.date.today()
+    as_of = (
+        as_of
+        if isinstance(as_of, dt.date)
+        else dt.date.fromisoformat(str(as_of))
+        if as_of
+        else dt.date.today()
+    )
     report = Report()
-    con = duckdb.connect(str(db_path), read_only=True)
+    cases = [c for c in spec["cases"] if not only or c["id"] == only]
+    # gold first, on a connection closed before answering: DuckDB refuses two configurations of one file
+    con = duckdb.connect(str(db_path), read_only=True, config=connection_config(timeout_s))
     try:
-        for case in spec["cases"]:
-            if only and case["id"] != only:
-                continue
-            expect = case.get("expect", "answer")
-            gold = con.execute(case["sql"]).fetchall() if expect == "answer" else None
-            t0 = time.perf_counter()
-            try:
-                answer = ask(case["question"], list(case.get("context") or []), as_of)
-            except Exception as exc:  # a crash is a failure of that case, not of the run
-                answer, why = None, f"error: {type(exc).__name__}: {exc}"
-            else:
-                why = None
-            ms = (time.perf_counter() - t0) * 1000
-            reason = why or score_case(case, answer, gold)
-            res = CaseResult(case["id"], expect, (answer or {}).get("kind"), reason, ms)
-            report.results.append(res)
-            if on_case:
-                on_case(res)
+        golds = [
+            con.execute(c["sql"]).fetchall() if c.get("expect", "answer") == "answer" else None for c in cases
+        ]
     finally:
         con.close()
+    for case, gold in zip(cases, golds, strict=True):
+        expect = case.get("expect", "answer")
+        t0 = time.perf_counter()
+        try:
+            answer = ask(case["question"], list(case.get("context") or []), as_of)
+        except Exception as exc:  # a crash is a failure of that case, not of the run
+            answer, why = None, f"error: {type(exc).__name__}: {exc}"
+        else:
+            why = None
+        ms = (time.perf_counter() - t0) * 1000
+        reason = why or score_case(case, answer, gold)
+        res = CaseResult(case["id"], expect, (answer or {}).get("kind"), reason, ms)
+        report.results.append(res)
+        if on_case:
+            on_case(res)
     return report

@@ -65,7 +65,12 @@ def fmt_period(r: TimeRange | None) -> str:
         return f"in {s.year}"
     if s.day == 1 and e.day == 1 and (e.year * 12 + e.month) - (s.year * 12 + s.month) == 1:
         return f"in {s.strftime('%B %Y')}"
-    if s.day == 1 and e.day == 1 and s.month % 3 == 1 and (e.year * 12 + e.month) - (s.year * 12 + s.month) == 3:
+    if (
+        s.day == 1
+        and e.day == 1
+        and s.month % 3 == 1
+        and (e.year * 12 + e.month) - (s.year * 12 + s.month) == 3
+    ):
         return f"in Q{(s.month - 1) // 3 + 1} {s.year}"
     if s == last:
         return f"on {s.isoformat()}"
@@ -100,12 +105,21 @@ def _label_cell(v: Any, dim: str) -> str:
         if dim == "quarter":
             return f"Q{(d.month - 1) // 3 + 1} {d.year}"
         return d.isoformat()
-    if isinstance(v, str) and len(v) >= 10 and v[4] == "-" and dim in ("month", "year", "quarter", "week", "day"):
+    if (
+        isinstance(v, str)
+        and len(v) >= 10
+        and v[4] == "-"
+        and dim in ("month", "year", "quarter", "week", "day")
+    ):
         try:
             return _label_cell(dt.date.fromisoformat(v[:10]), dim)
         except ValueError:
             return v
-    return str(v).replace("_", " ") if dim not in ("provider", "staff_member", "campaign", "location") else str(v)
+    return (
+        str(v).replace("_", " ")
+        if dim not in ("provider", "staff_member", "campaign", "location")
+        else str(v)
+    )
 
 
 def write(
@@ -168,7 +182,10 @@ def write(
             )
         return " ".join(out)
     d = cats[0]
-    series = [(r[idx[d]] if len(cats) == 1 else " / ".join(str(r[idx[c]]) for c in cats + grains), _num(r[mi])) for r in rows]
+    series = [
+        (r[idx[d]] if len(cats) == 1 else " / ".join(str(r[idx[c]]) for c in cats + grains), _num(r[mi]))
+        for r in rows
+    ]
     series = [s for s in series if s[1] is not None]
     if not series:
         return f"{m.label} has no values {fmt_period(time_range)}."
@@ -179,7 +196,11 @@ def write(
             if cur is not None and pv is not None:
                 parts.append(f"{r[idx[d]]} {fmt_value(cur, m.fmt)} ({fmt_change(cur, pv, m.fmt)})")
         if parts:
-            return f"{m.label} {fmt_period(time_range)} vs {fmt_period(compare_range)}: " + "; ".join(parts) + "."
+            return (
+                f"{m.label} {fmt_period(time_range)} vs {fmt_period(compare_range)}: "
+                + "; ".join(parts)
+                + "."
+            )
     text = _ranking(series, m, d, len(rows), additive=m.fmt in ADDITIVE and len(cats) == 1 and not grains)
     if truncated:
         text += " (The result was cut at the row limit.)"

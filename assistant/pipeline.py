@@ -105,11 +105,18 @@ class Engine:
 
         self.db_path = db_path
         self.model = load_model()
-        self.values = load_value_index(self.model, db_path)
-        self.interpreter = BuiltinInterpreter(self.model, self.values)
         self.executor = Executor(db_path, timeout_s=timeout_s, max_rows=max_rows)
         self.max_rows = max_rows
         self.catalog = self.model.catalog()
+        self.values = load_value_index(self.model, db_path, run=self._members)
+        self.interpreter = BuiltinInterpreter(self.model, self.values)
+
+    def _members(self, sql: str) -> tuple[tuple[Any, ...], ...]:
+        from semantic_layer.guard import guard_sql
+        from semantic_layer.roles import access_for
+
+        guarded = guard_sql(sql, catalog=self.catalog, access=access_for("owner"), max_rows=self.max_rows)
+        return self.executor.run(guarded).rows
 
 
 _ENGINES: dict[tuple[str, float, float, int], Engine] = {}
@@ -131,6 +138,14 @@ def get_engine(db_path: str | Path, *, timeout_s: float = 10, max_rows: int = 50
                 _ENGINES.pop(k).executor.close()
             eng = _ENGINES[stamp] = Engine(path, timeout_s=timeout_s, max_rows=max_rows)
         return eng
+
+
+def close_engines() -> None:
+    """Close every shared engine's warehouse connection (the CLI calls this before exiting)."""
+    with _LOCK:
+        for eng in _ENGINES.values():
+            eng.executor.close()
+        _ENGINES.clear()
 
 
 # ---------------------------------------------------------------- one turn

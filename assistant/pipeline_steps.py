@@ -67,7 +67,12 @@ def answer_turn(
     denied = [m for m in q.metrics if not access.allows_metric(m)]
     if denied:
         names = ", ".join(engine.model.metrics[m].label for m in denied)
-        return Answer("refuse", question, semantic_query=q.to_dict(), narrative=f"{names} is not available to the {role} role.")
+        return Answer(
+            "refuse",
+            question,
+            semantic_query=q.to_dict(),
+            narrative=f"{names} is not available to the {role} role.",
+        )
     ans = run_semantic_query(engine, question, q, access, small_cells=small_cells)
     if r.kind == "both" and ans.kind == "answer":
         docs = documents_answer(question, index_path)
@@ -78,7 +83,9 @@ def answer_turn(
     return ans
 
 
-def run_semantic_query(engine: Engine, question: str, q: SemanticQuery, access: Any, *, small_cells: bool = True) -> Answer:
+def run_semantic_query(
+    engine: Engine, question: str, q: SemanticQuery, access: Any, *, small_cells: bool = True
+) -> Answer:
     """Compile, guard and run ``q``; then the narrative and the chart."""
     from assistant.pipeline import Answer
     from semantic_layer.compile import CompileError
@@ -87,11 +94,27 @@ def run_semantic_query(engine: Engine, question: str, q: SemanticQuery, access: 
         sql, columns, rows, truncated = _execute(engine, q, access)
     except CompileError as exc:
         if "empty time range" in exc.reason:
-            return Answer("answer", question, semantic_query=q.to_dict(), narrative="That period has not started yet: there is no data for it.")
-        return Answer("clarify", question, semantic_query=q.to_dict(), narrative=f"I can't answer that as asked: {exc.reason}.", choices=_alternatives(engine, q))
+            return Answer(
+                "answer",
+                question,
+                semantic_query=q.to_dict(),
+                narrative="That period has not started yet: there is no data for it.",
+            )
+        return Answer(
+            "clarify",
+            question,
+            semantic_query=q.to_dict(),
+            narrative=f"I can't answer that as asked: {exc.reason}.",
+            choices=_alternatives(engine, q),
+        )
     except Exception as exc:  # guard rejection or execution failure of a compiled query
         log.warning("query failed: %s", exc)
-        return Answer("refuse", question, semantic_query=q.to_dict(), narrative=f"That query could not run: {getattr(exc, 'reason', exc)}.")
+        return Answer(
+            "refuse",
+            question,
+            semantic_query=q.to_dict(),
+            narrative=f"That query could not run: {getattr(exc, 'reason', exc)}.",
+        )
     rows = _suppress(q, columns, rows, engine, small_cells)
     infos = [_info(engine, m) for m in q.metrics]
     previous, prev_range = _previous_period_values(engine, q, access, columns, rows)
@@ -99,7 +122,9 @@ def run_semantic_query(engine: Engine, question: str, q: SemanticQuery, access: 
         columns, rows, metrics=infos, dimensions=q.dimensions, time_range=q.time_range, compare_range=q.compare_range,
         previous=previous, previous_range=prev_range, truncated=truncated,
     )  # fmt: skip
-    labels = {m.name: m.label for m in infos} | {d: engine.model.dimensions[d].label for d in q.dimensions if d in engine.model.dimensions}
+    labels = {m.name: m.label for m in infos} | {
+        d: engine.model.dimensions[d].label for d in q.dimensions if d in engine.model.dimensions
+    }
     chart = build_chart(
         columns, rows, metrics=list(q.metrics), dims=list(q.dimensions), labels=labels,
         formats={m.name: m.fmt for m in infos}, reference=(previous or {}).get(q.metrics[0]), title=question,
@@ -111,11 +136,14 @@ def run_semantic_query(engine: Engine, question: str, q: SemanticQuery, access: 
 
 
 def _execute(engine: Engine, q: SemanticQuery, access: Any) -> tuple[str, list[str], list[tuple], bool]:
-    from semantic_layer.compile import compile_query
+    from semantic_layer.compile import compile_query, to_sql
     from semantic_layer.guard import guard_sql
 
     tree = compile_query(engine.model, q, allowed_metrics=access.allowed_metrics)
-    guarded = guard_sql(tree, catalog=engine.catalog, access=access, max_rows=engine.max_rows)
+    # the guard re-parses the rendered SQL: what it checks is exactly the text that runs
+    guarded = guard_sql(
+        to_sql(tree, "duckdb"), catalog=engine.catalog, access=access, max_rows=engine.max_rows
+    )
     result = engine.executor.run(guarded)
     return guarded.sql, list(result.columns), [tuple(r) for r in result.rows], result.truncated
 
@@ -168,7 +196,9 @@ def _suppress(q: SemanticQuery, columns, rows, engine: Engine, enabled: bool):
     from semantic_layer.suppress import suppress_small_cells
 
     counts = {m for m in q.metrics if _info(engine, m).fmt == "count"}
-    return suppress_small_cells(columns, rows, group_columns=set(q.dimensions), count_columns=counts, enabled=enabled)
+    return suppress_small_cells(
+        columns, rows, group_columns=set(q.dimensions), count_columns=counts, enabled=enabled
+    )
 
 
 def _alternatives(engine: Engine, q: SemanticQuery) -> list[str]:
@@ -184,7 +214,9 @@ def _raw_sql(engine: Engine, question: str, access: Any) -> Answer:
     from semantic_layer.guard import GuardRejection, guard_sql
 
     try:
-        guarded = guard_sql(question.strip().rstrip(";"), catalog=engine.catalog, access=access, max_rows=engine.max_rows)
+        guarded = guard_sql(
+            question.strip().rstrip(";"), catalog=engine.catalog, access=access, max_rows=engine.max_rows
+        )
         result = engine.executor.run(guarded)
     except GuardRejection as exc:
         return Answer("refuse", question, narrative=SQL_REFUSAL.format(reason=exc.reason))
@@ -203,7 +235,11 @@ def documents_answer(question: str, index_path: Path | None) -> Answer:
     from assistant.pipeline import Answer
 
     if index_path is None or not Path(index_path).exists():
-        return Answer("documents", question, narrative="Document search is not available: no document index was found (run `acuity ingest`).")
+        return Answer(
+            "documents",
+            question,
+            narrative="Document search is not available: no document index was found (run `acuity ingest`).",
+        )
     try:
         from assistant.documents import answer_documents
     except ImportError as exc:
@@ -213,7 +249,13 @@ def documents_answer(question: str, index_path: Path | None) -> Answer:
     except Exception as exc:  # a broken index must not break the chat
         log.warning("document search failed: %s", exc)
         return Answer("documents", question, narrative=f"Document search failed: {exc}.")
-    return Answer("documents", question, narrative=docs.narrative, citations=list(docs.citations), passages=list(docs.hits))
+    return Answer(
+        "documents",
+        question,
+        narrative=docs.narrative,
+        citations=list(docs.citations),
+        passages=list(docs.hits),
+    )
 
 
 __all__ = ["answer_turn", "run_semantic_query", "documents_answer", "previous_range", "TIME_GRAINS"]

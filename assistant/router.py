@@ -37,7 +37,20 @@ IDENTIFIERS = {
     "identities", "who", "whose", "identify", "info", "information", "birth",
 }  # fmt: skip
 PATIENT_WORDS = {"patient", "patients", "person", "people", "customer", "customers", "client", "clients"}
-LIST_VERBS = {"list", "show", "give", "export", "download", "print", "dump", "send", "display", "get", "provide", "pull"}
+LIST_VERBS = {
+    "list",
+    "show",
+    "give",
+    "export",
+    "download",
+    "print",
+    "dump",
+    "send",
+    "display",
+    "get",
+    "provide",
+    "pull",
+}
 WRITE_VERBS = {
     "delete", "remove", "drop", "truncate", "update", "insert", "alter", "erase", "wipe", "purge", "overwrite",
     "modify", "edit", "change", "set", "add", "create", "cancel", "reschedule", "rename", "replace", "merge",
@@ -63,7 +76,21 @@ OUTSIDE = {
     "basketball", "election", "president", "movie", "movies", "song", "lyrics", "translate", "capital",
     "horoscope", "lottery", "news",
 }  # fmt: skip
-OUTSIDE_STRONG = {"weather", "joke", "poem", "recipe", "bitcoin", "crypto", "football", "soccer", "basketball", "election", "horoscope", "lottery", "lyrics"}
+OUTSIDE_STRONG = {
+    "weather",
+    "joke",
+    "poem",
+    "recipe",
+    "bitcoin",
+    "crypto",
+    "football",
+    "soccer",
+    "basketball",
+    "election",
+    "horoscope",
+    "lottery",
+    "lyrics",
+}
 DOC_WORDS = {
     "decide", "decided", "decision", "decisions", "discuss", "discussed", "discussion", "notes", "note", "meeting",
     "meetings", "minutes", "memo", "memos", "procedure", "procedures", "sop", "sops", "policy", "policies",
@@ -86,12 +113,17 @@ def route(question: str) -> Route:
     wset = set(words)
     low = " ".join(words)
     if INJECTION.search(text):
-        return Route("refuse", "That reads as an instruction to the system; I can only answer questions about the practice's data.")
+        return Route(
+            "refuse",
+            "That reads as an instruction to the system; I can only answer questions about the practice's data.",
+        )
     if SQL_WRITE.search(text):
         return Route("refuse", "Acuity only reads data; it cannot change, delete or add anything.")
-    if words and (words[0] in WRITE_VERBS or (words[0] in ("please", "can", "could", "pls") and _write_after(words))):
-        if not _is_question_about_counts(words):
-            return Route("refuse", "Acuity only reads data; it cannot change, delete or add anything.")
+    writes = words and (
+        words[0] in WRITE_VERBS or (words[0] in ("please", "can", "could", "pls") and _write_after(words))
+    )
+    if writes and not _is_question_about_counts(words):
+        return Route("refuse", "Acuity only reads data; it cannot change, delete or add anything.")
     if _asks_identities(words, wset):
         return Route(
             "refuse",
@@ -101,8 +133,13 @@ def route(question: str) -> Route:
     if RAW_SQL.search(text):
         return Route("sql")
     if wset & OUTSIDE_STRONG or (wset & OUTSIDE and not _has_kpi_hint(wset)):
-        return Route("refuse", "That is outside the practice's data; I can answer questions about its KPIs, reports and notes.")
-    doc_score = len(wset & DOC_WORDS) + sum(2 for lead in DOC_LEADS if low.startswith(lead) or f" {lead} " in f" {low} ")
+        return Route(
+            "refuse",
+            "That is outside the practice's data; I can answer questions about its KPIs, reports and notes.",
+        )
+    doc_score = len(wset & DOC_WORDS) + sum(
+        2 for lead in DOC_LEADS if low.startswith(lead) or f" {lead} " in f" {low} "
+    )
     if wset & WHY and _has_kpi_hint(wset):
         return Route("both")
     if doc_score >= 2 or (doc_score >= 1 and not _has_kpi_hint(wset)):
@@ -124,11 +161,38 @@ def _is_question_about_counts(words: list[str]) -> bool:
 def _asks_identities(words: list[str], wset: set[str]) -> bool:
     if not wset & PATIENT_WORDS:
         return False
-    if wset & {"how", "many", "count", "number", "rate", "percent", "percentage", "share", "average", "total"} and not (
+    if wset & {
+        "how",
+        "many",
+        "count",
+        "number",
+        "rate",
+        "percent",
+        "percentage",
+        "share",
+        "average",
+        "total",
+    } and not (
         wset & {"name", "names", "phone", "email", "emails", "address", "addresses", "mrn", "dob", "ssn"}
     ):
         return False
-    if wset & {"name", "names", "phone", "phones", "telephone", "email", "emails", "address", "addresses", "mrn", "mrns", "dob", "ssn", "birthdate", "birthday"}:
+    if wset & {
+        "name",
+        "names",
+        "phone",
+        "phones",
+        "telephone",
+        "email",
+        "emails",
+        "address",
+        "addresses",
+        "mrn",
+        "mrns",
+        "dob",
+        "ssn",
+        "birthdate",
+        "birthday",
+    }:
         return True
     # "list the patients who ...", "which patients missed ...", "who are the patients ..."
     aggregate = bool(wset & {"by", "per", "each", "count", "number", "many", "total", "rate", "average"})

@@ -14,16 +14,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ask", help="answer one question about the practice", description=__doc__)
     p.add_argument("question", help="the question, in plain words")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object (architecture.md)")
-    p.add_argument("--as-of", type=dt.date.fromisoformat, help="today's date for relative periods (YYYY-MM-DD)")
-    p.add_argument("--context", action="append", default=[], metavar="Q", help="an earlier question of the conversation (repeatable, in order)")
+    p.add_argument(
+        "--as-of", type=dt.date.fromisoformat, help="today's date for relative periods (YYYY-MM-DD)"
+    )
+    p.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="Q",
+        help="an earlier question of the conversation (repeatable, in order)",
+    )
     p.add_argument("--role", default="owner", help="the asker's role (owner, manager, staff)")
-    p.add_argument("--location", action="append", default=None, metavar="ID", help="location id(s) a manager sees")
+    p.add_argument(
+        "--location", action="append", default=None, metavar="ID", help="location id(s) a manager sees"
+    )
     p.add_argument("--db", help="warehouse file (default $ACUITY_DB)")
     p.add_argument("--index", help="document index folder (default $ACUITY_INDEX)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run, then close the warehouse connection."""
+    from assistant.pipeline import close_engines
+
+    try:
+        return _run(args)
+    finally:
+        close_engines()
+
+
+def _run(args: argparse.Namespace) -> int:
     """Answer and print."""
     from assistant.pipeline import answer_question
     from assistant.settings import load_settings
@@ -78,7 +98,9 @@ def render_text(data: dict[str, Any], max_rows: int = 25) -> str:
     for i, c in enumerate(data.get("choices") or [], 1):
         out.append(f"  {i}. {c}")
     for c in data.get("citations") or []:
-        out.append(f"  [{c.get('title')}, {c.get('date') or ''}{', p. ' + str(c['page']) if c.get('page') else ''}]")
+        out.append(
+            f"  [{c.get('title')}, {c.get('date') or ''}{', p. ' + str(c['page']) if c.get('page') else ''}]"
+        )
     if data.get("sql"):
         out += ["", "SQL: " + data["sql"]]
     out.append(f"({data.get('kind')}, {data.get('elapsed_ms')} ms)")

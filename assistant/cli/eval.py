@@ -19,6 +19,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run, then close the warehouse connection."""
+    from assistant.pipeline import close_engines
+
+    try:
+        return _run(args)
+    finally:
+        close_engines()
+
+
+def _run(args: argparse.Namespace) -> int:
     """Run every case in-process and print the report; exit 1 when any case fails."""
     from assistant.evaluation import load_set, run_set
     from assistant.pipeline import answer_question
@@ -36,8 +46,11 @@ def run(args: argparse.Namespace) -> int:
     def show(res) -> None:
         if args.verbose_cases:
             mark = "ok  " if res.passed else "FAIL"
-            print(f"{mark} {res.id}  ({res.elapsed_ms:.0f} ms){'' if res.passed else ': ' + str(res.reason)}", flush=True)
+            print(
+                f"{mark} {res.id}  ({res.elapsed_ms:.0f} ms){'' if res.passed else ': ' + str(res.reason)}",
+                flush=True,
+            )
 
-    report = run_set(spec, db, ask, only=args.only, on_case=show)
+    report = run_set(spec, db, ask, only=args.only, on_case=show, timeout_s=settings.query_timeout_s)
     print("\n".join(report.lines()))
     return 0 if report.failed == 0 else 1

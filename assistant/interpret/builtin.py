@@ -70,7 +70,14 @@ class BuiltinInterpreter:
         metrics, dims = model_phrases(model)
         self.lexicon = Lexicon.from_parts(metrics, dims, self.values.by_alias(), language.VAGUE_WORDS)
         vocab = self.lexicon.vocabulary() | language.STOPWORDS | set(MONTHS) | set(NUMBERS) | set(UNITS)
-        vocab |= TIME_WORDS | set(ORDINALS) | language.ORDER_DESC | language.ORDER_ASC | language.ORDER_GOOD | language.ORDER_BAD
+        vocab |= (
+            TIME_WORDS
+            | set(ORDINALS)
+            | language.ORDER_DESC
+            | language.ORDER_ASC
+            | language.ORDER_GOOD
+            | language.ORDER_BAD
+        )
         vocab |= {w for words in language.METRIC_WORDS.values() for p in words for w in p.split()}
         self.corrector = Corrector(vocab)
         self._dims_for: dict[str, set[str]] = {}
@@ -101,7 +108,9 @@ class BuiltinInterpreter:
         mentions = self.lexicon.match(stems, skip=time.used)
         return Parsed(words, stems, time, mentions)
 
-    def interpret(self, question: str, as_of: dt.date, previous: SemanticQuery | None = None) -> Interpretation:
+    def interpret(
+        self, question: str, as_of: dt.date, previous: SemanticQuery | None = None
+    ) -> Interpretation:
         """The semantic query of ``question`` (a follow-up of ``previous`` when it reads as one)."""
         parsed = self.parse(question, as_of)
         readings = resolve(self, parsed, as_of)
@@ -122,7 +131,9 @@ def build(interp: BuiltinInterpreter, r: Readings, as_of: dt.date) -> Interpreta
     if r.clarify:
         return Interpretation("clarify", message=r.clarify, choices=tuple(r.choices))
     if not r.metrics:
-        return Interpretation("clarify", message=r.clarify or "Which number would you like?", choices=tuple(r.choices))
+        return Interpretation(
+            "clarify", message=r.clarify or "Which number would you like?", choices=tuple(r.choices)
+        )
     q = SemanticQuery(
         metrics=tuple(r.metrics),
         dimensions=tuple(r.dimensions),

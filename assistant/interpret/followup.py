@@ -16,7 +16,32 @@ if TYPE_CHECKING:
     from assistant.interpret.builtin import BuiltinInterpreter, Interpretation, Parsed
     from assistant.interpret.readings import Readings
 
-LEADS = ("and", "what", "how", "same", "now", "also", "ok", "okay", "then", "only", "just", "instead", "but", "break", "split", "drill", "show", "for", "at", "in", "by", "compare", "versus", "vs")
+LEADS = (
+    "and",
+    "what",
+    "how",
+    "same",
+    "now",
+    "also",
+    "ok",
+    "okay",
+    "then",
+    "only",
+    "just",
+    "instead",
+    "but",
+    "break",
+    "split",
+    "drill",
+    "show",
+    "for",
+    "at",
+    "in",
+    "by",
+    "compare",
+    "versus",
+    "vs",
+)
 REFERS = ("that", "this", "it", "those", "these", "same", "instead", "also", "too", "again", "them")
 ADD_WORDS = ("break", "split", "drill", "further", "also")
 
@@ -27,7 +52,14 @@ def is_followup(p: Parsed, r: Readings) -> bool:
     if not words:
         return False
     if not r.named_metric:
-        return bool(r.named_dims or r.named_grain or r.named_filter_dims or r.named_time or r.named_order or r.compare_range)
+        return bool(
+            r.named_dims
+            or r.named_grain
+            or r.named_filter_dims
+            or r.named_time
+            or r.named_order
+            or r.compare_range
+        )
     starts = words[0] in ("and", "also", "now", "then", "same", "instead", "but") or words[:2] in (
         ["what", "about"],
         ["how", "about"],
@@ -76,7 +108,7 @@ def merge(
     dims = [d for d in dims if d in avail or not avail]
     dimensions = tuple(dims + [g for g in grains if g])
     if r.named_order:
-        order_by, limit = tuple(OrderBy(metrics[0], o.descending) for o in r.order_by[:1]), r.limit
+        order_by, limit = (OrderBy(metrics[0], r.order_desc),), r.limit
     else:
         keep = set(metrics) | set(dimensions)
         order_by = tuple(

@@ -107,11 +107,9 @@ class Lexicon:
             size, entry = found
             phrase = " ".join(stems[i : i + size])
             top = {k: max(v.values()) for k, v in entry.items()}
-            kinds = sorted(entry, key=lambda k: (-top[k], -KIND_RANK[k]))
+            kinds = sorted(entry, key=lambda k: (-top[k], -KIND_RANK[k]))[:1]
             if "metric" in entry and top["metric"] >= max(top.values()):
                 kinds = ["metric"]
-            else:
-                kinds = kinds[:1]
             for kind in kinds:
                 targets = tuple(sorted(entry[kind].items(), key=lambda kv: -kv[1]))
                 out.append(Mention(kind, targets, i, i + size, phrase))
@@ -119,7 +117,6 @@ class Lexicon:
                     out += self._qualifiers(stems, i, i + size, targets[0][0])
             i += size
         return out
-
 
     def _qualifiers(self, stems: list[str], start: int, end: int, name: str) -> list[Mention]:
         """Values inside a longer name: "email open rate" is the open rate of emails."""

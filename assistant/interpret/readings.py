@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.interpret import language
 from assistant.interpret.timeexpr import GRAIN_NOUN, NUMBERS, default_grain
@@ -21,7 +21,19 @@ if TYPE_CHECKING:
 
 COUNT_WORDS = ("how", "many", "number", "count", "total", "busiest", "most", "fewest")
 CAMPAIGN_DIMS = ("campaign", "marketing_channel", "service_line")
-BREAKDOWN_CUES = ("by", "per", "each", "every", "across", "which", "what", "between", "among", "top", "bottom")
+BREAKDOWN_CUES = (
+    "by",
+    "per",
+    "each",
+    "every",
+    "across",
+    "which",
+    "what",
+    "between",
+    "among",
+    "top",
+    "bottom",
+)
 
 
 @dataclass
@@ -45,6 +57,7 @@ class Readings:
     named_grain: str | None = None
     named_filter_dims: set[str] = field(default_factory=set)
     named_order: bool = False
+    order_desc: bool = True
     vague: list[str] = field(default_factory=list)
 
 
@@ -73,9 +86,12 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
     model_metrics = interp.model.metrics
     value_dims = {d for d, _ in values}
     if not r.metrics:
-        if "appointment_type" in value_dims and (p.has(*COUNT_WORDS) or p.time.grain):
-            r.metrics = ["completed_visits"]
-        elif p.has("patient") and p.has("see", "seen", "saw", "examine", "examined", "treat", "treated", "came"):
+        if (
+            "appointment_type" in value_dims
+            and (p.has(*COUNT_WORDS) or p.time.grain)
+            or p.has("patient")
+            and p.has("see", "seen", "saw", "examine", "examined", "treat", "treated", "came")
+        ):
             r.metrics = ["completed_visits"]
         elif p.has("patient") and p.has("have", "active") and p.time.time_range is None:
             r.metrics = ["active_patients"]
@@ -96,7 +112,12 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
             tr = p.time.time_range
             if tr is not None and tr.start is not None and tr.start >= p.time_as_of:
                 r.metrics[i] = "upcoming_appointments"
-        if m == "completed_visits" and p.has("have", "active") and p.time.time_range is None and p.has("patient"):
+        if (
+            m == "completed_visits"
+            and p.has("have", "active")
+            and p.time.time_range is None
+            and p.has("patient")
+        ):
             r.metrics[i] = "active_patients"
     r.metrics = [m for m in dict.fromkeys(r.metrics) if m in model_metrics]
 
@@ -104,7 +125,9 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
 def _how_long(p: Parsed) -> bool:
     """'how long do exams take', 'how much time do visits take': a duration."""
     w = p.words
-    return any(w[i] == "how" and w[i + 1] == "long" for i in range(len(w) - 1)) or (p.has("take", "takes", "last") and p.has("time", "minutes"))
+    return any(w[i] == "how" and w[i + 1] == "long" for i in range(len(w) - 1)) or (
+        p.has("take", "takes", "last") and p.has("time", "minutes")
+    )
 
 
 def _available(interp: BuiltinInterpreter, metrics: list[str]) -> set[str]:
@@ -123,7 +146,9 @@ def _values(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Readings)
     for m in p.mentions:
         if m.kind != "value":
             continue
-        cands = [(d, v, pr) for (d, v), pr in m.targets if d in avail] or [(d, v, pr) for (d, v), pr in m.targets]
+        cands = [(d, v, pr) for (d, v), pr in m.targets if d in avail] or [
+            (d, v, pr) for (d, v), pr in m.targets
+        ]
         best = max(pr for _, _, pr in cands)
         cands = [c for c in cands if c[2] == best]
         pref = {d: i for i, d in enumerate(language.DIMENSION_PREFERENCE)}
@@ -137,7 +162,9 @@ def _values(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Readings)
     return picked
 
 
-def _dimensions(interp: BuiltinInterpreter, p: Parsed, avail: set[str], values: list[tuple[str, str]], r: Readings) -> None:
+def _dimensions(
+    interp: BuiltinInterpreter, p: Parsed, avail: set[str], values: list[tuple[str, str]], r: Readings
+) -> None:
     value_dims = {d for d, _ in values}
     for m in p.mentions:
         if m.kind != "dimension":
@@ -150,7 +177,12 @@ def _dimensions(interp: BuiltinInterpreter, p: Parsed, avail: set[str], values: 
             if dim in ("provider",) and "staff_member" in avail:
                 alt = ["staff_member"]
             if alt:
-                dim = sorted(alt, key=lambda d: language.DIMENSION_PREFERENCE.index(d) if d in language.DIMENSION_PREFERENCE else 99)[0]
+                dim = sorted(
+                    alt,
+                    key=lambda d: (
+                        language.DIMENSION_PREFERENCE.index(d) if d in language.DIMENSION_PREFERENCE else 99
+                    ),
+                )[0]
         cue = p.words[m.start - 1] if m.start > 0 else ""
         same_value = any(m.start <= 0 or True for d, _ in values if d == dim)
         if dim in value_dims and same_value and cue not in BREAKDOWN_CUES:
@@ -180,9 +212,19 @@ def _role_filter(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Read
         return
     if not any(d in r.dimensions for d in ("provider", "staff_member")):
         return
-    if not any(interp.model.metrics[m].table == "timeclock" or m == "patients_per_hour" for m in r.metrics if m in interp.model.metrics):
+    if not any(
+        interp.model.metrics[m].table == "timeclock" or m == "patients_per_hour"
+        for m in r.metrics
+        if m in interp.model.metrics
+    ):
         return
-    for word, role in (("optometrist", "optometrist"), ("doctor", "optometrist"), ("od", "optometrist"), ("optician", "optician"), ("technician", "technician")):
+    for word, role in (
+        ("optometrist", "optometrist"),
+        ("doctor", "optometrist"),
+        ("od", "optometrist"),
+        ("optician", "optician"),
+        ("technician", "technician"),
+    ):
         if p.has(word):
             r.filters.append(Filter("staff_role", (role,)))
             return
@@ -210,6 +252,7 @@ def _order(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
             desc = good_up if w in language.ORDER_GOOD else not good_up
     if desc is None:
         return
+    r.named_order, r.order_desc = True, desc
     if not r.dimensions and not p.time.grain:
         grain = next((GRAIN_NOUN[w] for i, w in p.unused() if w in GRAIN_NOUN), None)
         if grain:
@@ -218,7 +261,6 @@ def _order(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
             r.dimensions.append("day")
     if r.metrics and (r.dimensions or p.time.grain):
         r.order_by = [OrderBy(r.metrics[0], desc)]
-        r.named_order = True
 
 
 def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
@@ -244,9 +286,7 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
     _order(interp, p, r)
     if grain and grain not in r.dimensions:
         r.dimensions.append(grain)
-        if not r.order_by and grain not in ("day_of_week", "hour_of_day"):
-            r.order_by = [OrderBy(grain, False)]
-        elif not r.order_by:
+        if not r.order_by and grain not in ("day_of_week", "hour_of_day") or not r.order_by:
             r.order_by = [OrderBy(grain, False)]
     r.named_time = t.time_range is not None
     forward = bool(r.metrics) and r.metrics[0] == "upcoming_appointments"
@@ -267,7 +307,13 @@ def clarify_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
         pool += language.VAGUE_WORDS.get(v, ())
     pool = pool or list(language.COMMON_METRICS)
     dims_needed = set(r.dimensions) | r.named_filter_dims
-    pool = [m for m in dict.fromkeys(pool) if m in interp.model.metrics and dims_needed <= interp.dims_for(m) | {"day", "week", "month", "quarter", "year", "day_of_week", "hour_of_day"}]
+    pool = [
+        m
+        for m in dict.fromkeys(pool)
+        if m in interp.model.metrics
+        and dims_needed
+        <= interp.dims_for(m) | {"day", "week", "month", "quarter", "year", "day_of_week", "hour_of_day"}
+    ]
     pool = pool[:4] or list(language.COMMON_METRICS)
     suffix = ""
     if r.dimensions:

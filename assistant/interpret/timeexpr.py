@@ -38,7 +38,17 @@ UNITS = {
     "quarters": "quarter", "qtr": "quarter", "qtrs": "quarter", "year": "year", "years": "year",
     "yr": "year", "yrs": "year",
 }  # fmt: skip
-ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": 4}
+ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "last": 4,
+}
 THIS = {"this", "current", "present"}
 LAST = {"last", "previous", "prior", "past", "preceding", "trailing", "rolling"}
 LEAD = {"in", "for", "during", "of", "over", "within", "on", "at", "the"}
@@ -240,7 +250,7 @@ class _Parser:
         return None
 
     def _may_is_month(self, i: int) -> bool:
-        prev, nxt = self.tok(i - 1), self.tok(i + 1)
+        prev = self.tok(i - 1)
         return prev in LEAD | RANGE_TO | VS | {"since", "from", "between", "after", "before"} or bool(
             self.year(i + 1)
         )
@@ -349,12 +359,17 @@ def _compare_marker(p: _Parser, i: int) -> tuple[str, int] | None:
         return _COMPARE_SHIFT[w], i + 1
     if w in UNITS and p.tok(i + 1) in ("over", "on") and p.tok(i + 2) == w:
         return UNITS[w], i + 3
-    if w == "same" and p.tok(i + 1) in ("period", "time", "span", "months", "month", "days") and p.tok(i + 2) in (
-        "last",
-        "a",
-        "previous",
-        "prior",
-        "the",
+    if (
+        w == "same"
+        and p.tok(i + 1) in ("period", "time", "span", "months", "month", "days")
+        and p.tok(i + 2)
+        in (
+            "last",
+            "a",
+            "previous",
+            "prior",
+            "the",
+        )
     ):
         j = i + 3 if p.tok(i + 2) != "the" else i + 4
         if p.tok(j) in ("year", "yr"):
@@ -363,7 +378,11 @@ def _compare_marker(p: _Parser, i: int) -> tuple[str, int] | None:
             return "year", j + 1
         if p.tok(j) in UNITS:
             return UNITS[p.tok(j)], j + 1
-    if w in ("a", "one") and p.tok(i + 1) in ("year", "month") and p.tok(i + 2) in ("ago", "before", "earlier"):
+    if (
+        w in ("a", "one")
+        and p.tok(i + 1) in ("year", "month")
+        and p.tok(i + 2) in ("ago", "before", "earlier")
+    ):
         return UNITS[p.tok(i + 1)], i + 3
     if w in ("previous", "prior", "preceding", "last") and p.tok(i + 1) == "period":
         return "prev", i + 2
@@ -411,7 +430,9 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
                 elif w == "between" and not second:
                     per = a
                 else:
-                    per = Period(a.start, as_of if not forward else as_of + dt.timedelta(days=3650), "range", True)
+                    per = Period(
+                        a.start, as_of if not forward else as_of + dt.timedelta(days=3650), "range", True
+                    )
                 periods.append((per, i))
                 out.used.update(range(i, j))
                 i = j
@@ -419,7 +440,11 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
         got = p.atom(i)
         if got:
             per, j = got
-            if p.tok(j) in ("to", "through", "thru", "until", "till") and per.unit in ("month", "quarter", "year"):
+            if p.tok(j) in ("to", "through", "thru", "until", "till") and per.unit in (
+                "month",
+                "quarter",
+                "year",
+            ):
                 second = p.atom(j + 1)
                 if second:
                     per, j = _join(per, second[0], as_of, forward), second[1]
@@ -442,7 +467,11 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
         if out.period is None:
             unit = "year" if compare_unit == "prev" else compare_unit
             start = unit_start(as_of, unit)
-            main = Period(start, as_of, unit, True) if start < as_of else Period(shift(start, unit, -1), start, unit)
+            main = (
+                Period(start, as_of, unit, True)
+                if start < as_of
+                else Period(shift(start, unit, -1), start, unit)
+            )
             out.period, out.time_range = main, main.range
         if compare_unit == "prev":
             out.compare_range = previous_period(out.period)

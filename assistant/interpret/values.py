@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 
 MAX_MEMBERS = 5000  # dimensions with more members (ZIP3, ...) are not indexed
 PERSON_DIMS = ("provider", "staff", "employee", "doctor")
-_NOT_ALONE = language.STOPWORDS | set(MONTHS) | {"exam", "visit", "lens", "treatment", "management", "medical"}
+_NOT_ALONE = (
+    language.STOPWORDS | set(MONTHS) | {"exam", "visit", "lens", "treatment", "management", "medical"}
+)
 
 
 @dataclass
@@ -72,7 +74,12 @@ def spellings(dimension: str, value: str) -> list[tuple[str, int]]:
             titled = words[0] in ("dr", "doctor")
             out += [(" ".join(names), 2), (last, 2 if titled else 1), (first, 1)]
             if titled:
-                out += [(f"dr {last}", 2), (f"doctor {last}", 2), (f"dr {first}", 1), (f"doctor {' '.join(names)}", 2)]
+                out += [
+                    (f"dr {last}", 2),
+                    (f"doctor {last}", 2),
+                    (f"dr {first}", 1),
+                    (f"doctor {' '.join(names)}", 2),
+                ]
     elif len(words) > 1 and "_" in value:
         head = " ".join(words[:-1])
         if head not in _NOT_ALONE:
@@ -94,33 +101,45 @@ _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, float, int], ValueIndex] = {}
 
 
-def load_value_index(model: Any, db_path: str | Path) -> ValueIndex:
-    """Read every dimension's members from the warehouse (read-only); cached per file version."""
+def load_value_index(
+    model: Any, db_path: str | Path, run: Callable[[str], Sequence[Sequence[Any]]] | None = None
+) -> ValueIndex:
+    """Read every dimension's members from the warehouse; cached per file version.
+
+    ``run(sql) -> rows`` executes one member query (the pipeline passes the guarded
+    executor, so that one process opens the warehouse one way only); without it a
+    read-only connection is opened for the duration of the load.
+    """
     path = Path(db_path)
     stamp = (str(path.resolve()), path.stat().st_mtime if path.exists() else 0.0, id(model))
     with _LOCK:
         hit = _CACHE.get(stamp)
         if hit is not None:
             return hit
-    import duckdb
+    con = None
+    if run is None:
+        import duckdb
 
+        con = duckdb.connect(str(path), read_only=True)
+        run = lambda sql: con.execute(sql).fetchall()  # noqa: E731
     members: dict[str, list[str]] = {}
-    con = duckdb.connect(str(path), read_only=True)
     try:
         for name, dim in model.dimensions.items():
+            if getattr(dim, "members", ()):
+                members[name] = [str(m) for m in dim.members]
+                continue
             try:
-                sql = dim.member_query().limit(MAX_MEMBERS + 1).sql(dialect="duckdb")
-                rows = con.execute(sql).fetchall()
+                rows = run(dim.member_query().limit(MAX_MEMBERS + 1).sql(dialect="duckdb"))
             except Exception as exc:  # a dimension that cannot be listed is just not indexed
                 log.debug("value index: skipping %s: %s", name, exc)
                 continue
             vals = [str(r[0]) for r in rows if r[0] is not None]
             if len(vals) > MAX_MEMBERS or (vals and all(v.replace("-", "").isdigit() for v in vals[:50])):
-                if name not in ("age_band",):
-                    continue
+                continue
             members[name] = vals
     finally:
-        con.close()
+        if con is not None:
+            con.close()
     idx = ValueIndex.from_members(members)
     with _LOCK:
         _CACHE[stamp] = idx
