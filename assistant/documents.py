@@ -28,11 +28,11 @@ _TYPE_PHRASES = (
     ("sop", r"\b(sops?|standard operating procedures?|procedures?|policy|policies)\b"),
     ("vendor_notice", r"\b(vendor|supplier)s?\b(\s+notices?)?|\bnotices?\b"),
 )
-_MONTHS = (
-    "january february march april may june july august september october november december".split()
-)
+_MONTHS = tuple(dt.date(2000, m, 1).strftime("%B").lower() for m in range(1, 13))
 _MONTH_RE = re.compile(
-    r"\b(?:in|from|for|during|of)\s+(" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"\b(?:in|from|for|during|of)\s+("
+    + "|".join(_MONTHS)
+    + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
     r"\.?(?:\s+((?:19|20)\d\d))?\b",
     re.I,
 )
@@ -75,7 +75,9 @@ def filters_from_question(question: str) -> SearchFilters:
     q = question.lower()
     types = tuple(name for name, pattern in _TYPE_PHRASES if re.search(pattern, q))
     if len(types) > 1:  # "report" inside "vendor notice report" etc.: keep only unambiguous asks
-        types = tuple(t for t in types if t != "monthly_report") if "monthly" not in q else ("monthly_report",)
+        types = (
+            tuple(t for t in types if t != "monthly_report") if "monthly" not in q else ("monthly_report",)
+        )
     month = year = None
     m = _MONTH_RE.search(question)
     if m:
@@ -181,7 +183,9 @@ def narrative(hits: list[dict[str, Any]], filters: SearchFilters) -> str:
     docs = len({h["source"] for h in hits})
     best = hits[0]
     quote = best["highlights"][0] if best["highlights"] else best["snippet"][:200]
-    lead = f"{len(hits)} passage{'s' if len(hits) != 1 else ''} from {docs} document{'s' if docs != 1 else ''}"
+    lead = (
+        f"{len(hits)} passage{'s' if len(hits) != 1 else ''} from {docs} document{'s' if docs != 1 else ''}"
+    )
     return f"{lead} match{'es' if len(hits) == 1 else ''}{scope}. Best: {cite(best)}: \u201c{quote}\u201d"
 
 

@@ -24,7 +24,9 @@ def register(subparsers) -> None:
     p.add_argument("--top", type=int, default=5, metavar="K", help="number of passages (default 5)")
     p.add_argument("--index", type=Path, default=None, help="document index folder (default $ACUITY_INDEX)")
     p.add_argument("--type", dest="doc_type", action="append", default=None, help="only this document type")
-    p.add_argument("--since", type=dt.date.fromisoformat, default=None, help="only documents dated on or after")
+    p.add_argument(
+        "--since", type=dt.date.fromisoformat, default=None, help="only documents dated on or after"
+    )
     p.add_argument("--until", type=dt.date.fromisoformat, default=None, help="only documents dated before")
     p.add_argument("--role", default=None, help="only documents this role may read (staff, manager, owner)")
     p.add_argument("--json", action="store_true", help='print one JSON object {"hits": [...]}')
@@ -38,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
         doc_types=tuple(args.doc_type or ()), date_from=args.since, date_to=args.until, audience=args.role
     )
     if not (Path(index) / "chroma").is_dir():
-        print(f"error: no document index at {index} (run `acuity ingest DIR --documents-only`)", file=sys.stderr)
+        print(
+            f"error: no document index at {index} (run `acuity ingest DIR --documents-only`)", file=sys.stderr
+        )
         if args.json:
             print(json.dumps({"hits": []}))
         return 1

@@ -47,9 +47,11 @@ _MONTHS = {
     )
     for m in names
 }
-_ISO_DATE = re.compile(r"\b(20\d\d|19\d\d)[-_/.](\d{1,2})(?:[-_/.](\d{1,2}))?\b")
+_ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_/.](\d{1,2})(?:[-_/.](\d{1,2}))?(?!\d)")
 _WORD_DATE = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(?:(\d{1,2})(?:st|nd|rd|th)?,?\s+)?((?:19|20)\d\d)\b")
-_META_LINE = re.compile(r"^\s*(?:\*\*)?(title|date|type|document type|doc_type|audience)(?:\*\*)?\s*:\s*(.+?)\s*$", re.I)
+_META_LINE = re.compile(
+    r"^\s*(?:\*\*)?(title|date|type|document type|doc_type|audience)(?:\*\*)?\s*:\s*(.+?)\s*$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,12 @@ def extract(path: Path, root: Path | None = None) -> ExtractedDocument:
     head = blocks[0].text
     meta = {**_header_meta(head), **meta}
     title = meta.get("title") or file_title or _first_heading(head) or path.stem.replace("_", " ")
-    date = parse_date(meta.get("date", "")) or parse_date(path.stem) or parse_date(title) or parse_date(head[:500])
+    date = (
+        parse_date(meta.get("date", ""))
+        or parse_date(path.stem)
+        or parse_date(title)
+        or parse_date(head[:500])
+    )
     doc_type = normalise_doc_type(meta["type"]) if meta.get("type") else _type_from_path(path)
     if doc_type == "other":
         doc_type = normalise_doc_type(title)

@@ -94,6 +94,22 @@ def _fingerprint(embedder: str, known_names: Sequence[str]) -> str:
     return h.hexdigest()[:16]
 
 
+def known_names_from_export(folder: Path) -> list[str]:
+    """Patient first and last names from ``folder/patients.csv`` (empty when there is none)."""
+    import csv
+
+    path = Path(folder) / "patients.csv"
+    if not path.is_file():
+        return []
+    names: set[str] = set()
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            for col in ("first_name", "last_name"):
+                if (row.get(col) or "").strip():
+                    names.add(row[col].strip())
+    return sorted(names)
+
+
 def make_scrubber(known_names: Iterable[str] = ()) -> Callable[[str], str]:
     """The scrubbing function documents go through (``ingest.scrub.Scrubber``)."""
     from ingest.scrub import Scrubber

@@ -16,14 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
-STOPWORDS = frozenset(
-    """a about above after again all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers him his how i if in into is it its itself just me more
-    most my no nor not of off on once only or other our ours out over own same she should so
-    some such than that the their theirs them then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would
-    you your yours us get got did what's whats anything something tell show find give any""".split()
+_STOPWORDS_TEXT = """a about above after again all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from further had has
+have having he her here hers him his how i if in into is it its itself just me more most my no nor not of
+off on once only or other our ours out over own same she should so some such than that the their theirs
+them then there these they this those through to too under until up very was we were what when where
+which while who whom why will with would you your yours us get got what's whats anything something tell
+find give"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+# Compounds written with a space, a hyphen or nothing ("no show", "no-show", "noshow") become one token.
+_COMPOUNDS = re.compile(
+    r"\b(no|walk|check|follow|e|pre|re)[\s-]+(shows?|ins?|ups?|mails?|auths?|authorizations?)\b"
 )
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:['’][a-z]+)?")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed", "es", "s")
@@ -48,7 +51,7 @@ def stem(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stop-word-free, stemmed word tokens (``no-shows`` gives ``noshow`` and ``show``)."""
     out: list[str] = []
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(_COMPOUNDS.sub(r"\1\2", text.lower())):
         parts = word.split("-")
         if len(parts) > 1:
             out.append(stem("".join(parts)))

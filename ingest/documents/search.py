@@ -24,12 +24,23 @@ log = logging.getLogger(__name__)
 
 RRF_K = 60
 CANDIDATES = 50
-MIN_COVERAGE = 0.5  # share of the query's keyword weight a passage must contain ...
-SIMILARITY_FLOOR = {  # ... or this cosine similarity (per embedder) to count as relevant
-    "tokenlearn-static-64": 0.80,
-    "all-MiniLM-L6-v2": 0.55,
-    "hashing-256": 0.60,
+# A passage is relevant when it holds most of the query's keyword weight, or is very close
+# in meaning, or holds some of the keywords and is fairly close in meaning. Similarity
+# floors depend on the embedder (calibrated on the retrieval eval set; docs/documents.md).
+COVERAGE_STRONG = 0.5
+COVERAGE_WEAK = 0.15
+SIMILARITY_FLOORS = {  # embedder name: (strong, weak)
+    "tokenlearn-static-64": (0.60, 0.35),
+    "all-MiniLM-L6-v2": (0.40, 0.25),
+    "hashing-256": (0.50, 0.20),
 }
+
+
+def is_relevant(coverage: float, similarity: float | None, floors: tuple[float, float]) -> bool:
+    """The relevance rule: enough keywords, or close enough in meaning, or some of both."""
+    sim = -1.0 if similarity is None else similarity
+    strong, weak = floors
+    return coverage >= COVERAGE_STRONG or sim >= strong or (coverage >= COVERAGE_WEAK and sim >= weak)
 
 
 @dataclass(frozen=True)
@@ -113,8 +124,8 @@ class DocumentIndex:
         ids = list(fused)
         rows = np.array([self._row.get(i, -1) for i in ids])
         cov = dict(zip(ids, self.keyword.coverage(query, rows).tolist(), strict=True))
-        floor = SIMILARITY_FLOOR.get(self.embedder.name, 0.6)
-        relevant = [i for i in ids if cov[i] >= MIN_COVERAGE or sims.get(i, -1.0) >= floor]
+        floors = SIMILARITY_FLOORS.get(self.embedder.name, (0.6, 0.35))
+        relevant = [i for i in ids if is_relevant(cov[i], sims.get(i), floors)]
         relevant.sort(key=lambda i: -fused[i])
 
         texts = {h.id: (h.text, h.metadata) for h in vec_hits}
@@ -155,7 +166,9 @@ class DocumentIndex:
 
 
 def _embedder_key(name: str) -> str | None:
-    return {"tokenlearn-static-64": "static", "all-MiniLM-L6-v2": "minilm", "hashing-256": "hashing"}.get(name)
+    return {"tokenlearn-static-64": "static", "all-MiniLM-L6-v2": "minilm", "hashing-256": "hashing"}.get(
+        name
+    )
 
 
 def search(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,9 @@ class ChunkStore:
 
     def configuration(self) -> dict[str, Any]:
         """The collection's configuration as Chroma reports it."""
-        return dict(self._col.configuration)
+        with warnings.catch_warnings():  # "legacy embedding function config": we embed ourselves
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return dict(self._col.configuration)
 
     def count(self) -> int:
         """Number of stored chunks."""
