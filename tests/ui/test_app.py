@@ -1,0 +1,119 @@
+"""The Streamlit app driven headless with AppTest: chat, clarify buttons, roles, pages, first start."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assistant.auth import User, write_users_file
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+TIMEOUT = 120
+
+
+@pytest.fixture()
+def home(tmp_path, demo_db, monkeypatch) -> Path:
+    """An ACUITY_HOME with a copy of the demo warehouse and no users file (local owner)."""
+    shutil.copy(demo_db, tmp_path / "warehouse.duckdb")
+    monkeypatch.setenv("ACUITY_HOME", str(tmp_path))
+    for var in ("ACUITY_DB", "ACUITY_INDEX", "ACUITY_APP_DB", "ACUITY_USERS", "ACUITY_LLM_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [w.value for w in at.warning] + [c.value for c in at.code]
+    return "\n".join(str(p) for p in parts)
+
+
+def _ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_chat_answers_with_narrative_chart_and_sql(home):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert any("Ask Acuity" in t.value for t in at.title)
+    _ask(at, "No-show rate by location in Q3 2026")
+    text = _texts(at)
+    assert "No-show rate" in text or "no-show rate" in text.lower()
+    assert "Northside" in text or any("Northside" in str(df.value) for df in at.dataframe)
+    assert at.get("plotly_chart"), "no chart rendered"
+    assert any("SELECT" in c.value for c in at.code), "SQL not shown"
+    # a follow-up keeps the context
+    _ask(at, "and by provider?")
+    assert any("Dr." in str(df.value) for df in at.dataframe)
+    # the turn was audited
+    from assistant.audit import AppStore
+
+    cols, rows = AppStore(home / "app.duckdb").audit_rows()
+    assert [r[cols.index("question")] for r in rows][:2] == [
+        "and by provider?",
+        "No-show rate by location in Q3 2026",
+    ]
+
+
+def test_clarify_answer_offers_buttons_that_ask(home):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _ask(at, "How are we doing?")
+    choice_buttons = [b for b in at.button if b.key and b.key.startswith("choice_")]
+    assert 2 <= len(choice_buttons) <= 4
+    label = choice_buttons[0].label
+    choice_buttons[0].click().run(timeout=TIMEOUT)
+    assert not at.exception
+    users_turns = [m for m in at.chat_message if m.name == "user"]
+    assert len(users_turns) == 2 and label.lower() in users_turns[1].markdown[0].value.lower()
+
+
+def _sign_in(at: AppTest, username: str, password: str) -> None:
+    at.text_input[0].set_value(username)
+    at.text_input[1].set_value(password)
+    at.button[0].click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+
+
+def test_staff_cannot_see_money_or_owner_pages(home):
+    write_users_file(
+        home / "users.toml",
+        [(User("sofia", "staff"), "pw-staff"), (User("olivia", "owner"), "pw-owner")],
+    )
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert any("Sign in" in t.value for t in at.title)
+    _sign_in(at, "sofia", "wrong")
+    assert any("do not match" in e.value for e in at.error)
+    _sign_in(at, "sofia", "pw-staff")
+    _ask(at, "Revenue by location in 2025")
+    assert "not available to the staff role" in _texts(at)
+    assert not at.get("plotly_chart")
+    # operational questions still work
+    _ask(at, "No-show rate in 2025")
+    assert at.get("plotly_chart")
+
+
+def test_manager_sees_only_own_location(home):
+    write_users_file(home / "users.toml", [(User("marcus", "manager", locations=("LOC2",)), "pw")])
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _sign_in(at, "marcus", "pw")
+    _ask(at, "Completed visits by location in 2025")
+    shown = " ".join(str(df.value) for df in at.dataframe)
+    assert "Northside" in shown and "Downtown" not in shown and "Lakeview" not in shown
+
+
+def test_first_start_builds_the_demo_practice(tmp_path, demo_export, monkeypatch):
+    monkeypatch.setenv("ACUITY_HOME", str(tmp_path))
+    for var in ("ACUITY_DB", "ACUITY_INDEX", "ACUITY_APP_DB", "ACUITY_USERS"):
+        monkeypatch.delenv(var, raising=False)
+    shutil.copytree(demo_export, tmp_path / "demo-export")  # generation itself is tested in tests/ingest
+    at = AppTest.from_file(APP, default_timeout=600).run()
+    assert not at.exception, at.exception
+    assert (tmp_path / "warehouse.duckdb").is_file()
+    assert (tmp_path / "users.toml").is_file()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert any("Sign in" in t.value for t in at.title)
+    assert any("Demo accounts" in i.value for i in at.info)
