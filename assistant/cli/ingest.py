@@ -25,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("source", type=Path, help="export folder with <table>.csv or <table>.parquet files")
     p.add_argument("--db", type=Path, default=None, help="warehouse file (default: ACUITY_DB)")
     p.add_argument("--index", type=Path, default=None, help="document index folder (default: ACUITY_INDEX)")
+    p.add_argument(
+        "--documents-only",
+        action="store_true",
+        help="only index the documents (SOURCE itself or its documents/ folder); skip the warehouse",
+    )
     p.set_defaults(func=run)
 
 
@@ -53,8 +58,40 @@ def sync_warehouse(args: argparse.Namespace) -> SyncReport:
     return sync_export(args.source, args.db or settings.db_path, secret=secret, progress=_Bars())
 
 
+def index_documents(args: argparse.Namespace) -> int:
+    """Index the documents of ``args.source`` into the document index; prints a summary."""
+    from ingest.documents import DocumentIndexError, documents_root, index_folder
+    from ingest.documents.index import known_names_from_export
+
+    index = args.index or load_settings().index_path
+    bar = tqdm(desc=f"{'documents':<20}", unit="file", file=sys.stderr, leave=False)
+
+    def progress(done: int, total: int, name: str) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        report = index_folder(
+            args.source, index, known_names=known_names_from_export(args.source), progress=progress
+        )
+    except DocumentIndexError as exc:
+        print(f"acuity ingest: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+    print(f"{report.summary()} ({documents_root(args.source)} -> {index})")
+    for name, reason in report.failed:
+        print(f"  could not read {name}: {reason}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``acuity ingest``."""
+    if args.documents_only:
+        if not args.source.is_dir():
+            print(f"acuity ingest: {args.source} is not a folder", file=sys.stderr)
+            return 1
+        return index_documents(args)
     try:
         report = sync_warehouse(args)
     except (SourceError, SecretError) as exc:
@@ -64,4 +101,6 @@ def run(args: argparse.Namespace) -> int:
         print(t.summary())
     print(report.totals.summary())
     print(f"run {report.run_id}  source fingerprint {report.fingerprint[:16]}")
+    if (args.source / "documents").is_dir():
+        return index_documents(args)
     return 0

@@ -8,6 +8,7 @@ kept as ``#`` lines so the chunker can cut by section). Nothing is scrubbed here
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -231,7 +232,16 @@ def _docx(path: Path) -> tuple[str, str | None]:
 def _pdf(path: Path) -> tuple[list[Block], str | None]:
     from pypdf import PdfReader
 
-    reader = PdfReader(str(path))
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.ERROR)  # a broken file is reported once, by us, with its reason
+    try:
+        return _read_pdf(PdfReader(str(path)))
+    finally:
+        pypdf_log.setLevel(level)
+
+
+def _read_pdf(reader) -> tuple[list[Block], str | None]:
     title = None
     if reader.metadata is not None and reader.metadata.title:
         title = str(reader.metadata.title).strip() or None

@@ -90,7 +90,11 @@ class MiniLMEmbedder:
         self._tok.no_padding()
         self._w = read_safetensors(folder / "model.safetensors")
         self._layers = 1 + max(int(k.split(".")[2]) for k in self._w if k.startswith("encoder.layer."))
-        self._heads = 12
+        config = folder / "config.json"
+        self._heads = (
+            int(json.loads(config.read_text()).get("num_attention_heads", 12)) if config.is_file() else 12
+        )
+        self.dim = int(self._w["embeddings.word_embeddings.weight"].shape[1])
         self._batch = batch_size
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
