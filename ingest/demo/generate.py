@@ -9,11 +9,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from ingest.contract import TABLES
 from ingest.demo.billing import make_charges
 from ingest.demo.calendar import make_calendar
 from ingest.demo.campaigns import make_campaigns
 from ingest.demo.config import DemoConfig
+from ingest.demo.doc_facts import NEEDED
 from ingest.demo.documents import write_documents
 from ingest.demo.flow import make_flow
 from ingest.demo.followup import make_recalls, make_surveys
@@ -92,8 +95,12 @@ def generate_demo(
     out_dir = Path(out_dir)
     tmp = prepare_out_dir(out_dir)
     try:
-        rows = write_tables(build_tables(cfg), tmp)
-        documents = write_documents(cfg, tmp, tmp / "documents")
+        con = duckdb.connect()
+        try:
+            rows = write_tables(build_tables(cfg), tmp, con, keep=NEEDED)
+            documents = write_documents(cfg, con, tmp / "documents")
+        finally:
+            con.close()
         publish(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

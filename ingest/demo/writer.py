@@ -82,23 +82,28 @@ def to_arrow(col: Column) -> pa.Array:
     return pa.array(col)
 
 
-def write_table(con: duckdb.DuckDBPyConnection, name: str, table: Table, folder: Path) -> int:
-    """Write ``table`` as ``folder/<name>.csv`` with the contract's source columns; rows written."""
+def write_table(con: duckdb.DuckDBPyConnection, name: str, table: Table, folder: Path, keep: bool) -> int:
+    """Write ``table`` as ``folder/<name>.csv`` with the contract's source columns; rows written.
+
+    With ``keep`` the table also stays in ``con`` (as a DuckDB table of that name).
+    """
     expected = TABLES_BY_NAME[name].source_column_names
     if tuple(table) != expected:
         raise DemoError(f"demo table {name}: columns {tuple(table)} differ from the contract {expected}")
     arrow = pa.table({k: to_arrow(v) for k, v in table.items()})
-    con.from_arrow(arrow).write_csv(str(folder / f"{name}.csv"), header=True)
+    rel = con.from_arrow(arrow)
+    if keep:
+        rel.create(name)
+        rel = con.table(name)
+    rel.write_csv(str(folder / f"{name}.csv"), header=True)
     return arrow.num_rows
 
 
-def write_tables(tables: Mapping[str, Table], folder: Path) -> dict[str, int]:
-    """Write every table; returns rows per table."""
-    con = duckdb.connect()
-    try:
-        return {name: write_table(con, name, t, folder) for name, t in tables.items()}
-    finally:
-        con.close()
+def write_tables(
+    tables: Mapping[str, Table], folder: Path, con: duckdb.DuckDBPyConnection, keep: set[str]
+) -> dict[str, int]:
+    """Write every table (keeping those named in ``keep`` in ``con``); returns rows per table."""
+    return {name: write_table(con, name, t, folder, name in keep) for name, t in tables.items()}
 
 
 def prepare_out_dir(out_dir: Path) -> Path:
