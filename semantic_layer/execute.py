@@ -32,8 +32,8 @@ from semantic_layer.guard import GuardedQuery
 log = logging.getLogger(__name__)
 
 # Tables of the warehouse that are bookkeeping, never analysis data.
-INTERNAL_TABLES = frozenset({"quarantine", "sync_runs"})
-INTERNAL_PREFIXES = ("audit",)
+INTERNAL_TABLES = frozenset({"quarantine"})
+INTERNAL_PREFIXES = ("audit", "sync_")
 _RUN_ID_COLUMNS = ("run_id", "sync_run_id", "id")
 
 
@@ -152,12 +152,16 @@ class Executor:
     @staticmethod
     def _read_version(conn: duckdb.DuckDBPyConnection, identity: tuple[int, int, int]) -> str:
         cols = {c for (c,) in conn.execute(_columns_query("sync_runs")).fetchall()}
-        run_col = next((c for c in _RUN_ID_COLUMNS if c in cols), None)
         if not cols:
             return f"mtime:{identity[1]}"
-        agg = exp.func("max", exp.column(run_col)) if run_col else exp.func("count", exp.Star())
-        (value,) = conn.execute(exp.select(agg).from_("sync_runs").sql("duckdb")).fetchone()
-        return f"sync:{value}"
+        run_col = next((c for c in _RUN_ID_COLUMNS if c in cols), None)
+        if run_col is None:
+            q = exp.select(exp.func("count", exp.Star())).from_("sync_runs")
+        else:  # the run that started last
+            order = [exp.column(c).desc() for c in ("started_at", run_col) if c in cols]
+            q = exp.select(exp.column(run_col)).from_("sync_runs").order_by(*order).limit(1)
+        row = conn.execute(q.sql("duckdb")).fetchone()
+        return f"sync:{row[0] if row else 0}"
 
     def data_version(self) -> str:
         """The current data version (latest sync run, or the file's mtime)."""

@@ -301,3 +301,13 @@ def test_location_filter_needs_a_rule_for_every_table():
         guard("SELECT avg(nps_score) AS s FROM surveys", access, roles=partial)
     assert info.value.code is Code.NOT_SCOPED
     guard("SELECT avg(nps_score) AS s FROM surveys", access)  # the real book has a rule
+
+
+def test_every_rejection_code_and_setting_is_documented():
+    doc = (Path(__file__).parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
+    for code in Code:
+        assert f"`{code.value}`" in doc, code
+    from semantic_layer.execute import connection_config
+
+    for name in connection_config(1):
+        assert f"`{name}`" in doc, name
