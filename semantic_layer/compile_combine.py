@@ -27,7 +27,7 @@ def _leaf(plan: Plan, m: Metric, period: str, in_derived: bool) -> exp.Expressio
     col = exp.column(m.name, table=side.name)
     additive = m.measure is not None and (m.measure.additive or m.measure.agg is Agg.COUNT_DISTINCT)
     if in_derived and additive and m.type is not MetricType.CONVERSION:
-        return exp.func("COALESCE", col, exp.Literal.number(0))
+        return exp.Coalesce(this=col, expressions=[exp.Literal.number(0)])
     return col
 
 
@@ -61,13 +61,13 @@ def metric_expr(
 
 def _key(sides: list[Side], dim: str) -> exp.Expression:
     cols = [exp.column(dim, table=s.name) for s in sides]
-    return cols[0] if len(cols) == 1 else exp.func("COALESCE", *cols)
+    return cols[0] if len(cols) == 1 else exp.Coalesce(this=cols[0], expressions=cols[1:])
 
 
 def combine(model: SemanticModel, plan: Plan, side_selects: dict[str, exp.Select]) -> exp.Select:
     """``WITH <sides>, result AS (<combined>) SELECT * FROM result ORDER BY ... LIMIT ...``."""
     sides = plan.sides
-    combined = exp.select().from_(exp.to_table(sides[0].name))
+    combined = exp.Select().from_(exp.to_table(sides[0].name), copy=False)
     for i, side in enumerate(sides[1:], start=1):
         if plan.dimensions:
             on = exp.and_(
@@ -76,30 +76,30 @@ def combine(model: SemanticModel, plan: Plan, side_selects: dict[str, exp.Select
                     for d in plan.dimensions
                 )
             )
-            combined = combined.join(exp.to_table(side.name), on=on, join_type="FULL")
+            combined = combined.join(exp.to_table(side.name), on=on, join_type="FULL", copy=False)
         else:
-            combined = combined.join(exp.to_table(side.name), join_type="CROSS")
-    selects: list[exp.Expression] = [exp.alias_(_key(sides, d), d) for d in plan.dimensions]
+            combined = combined.join(exp.to_table(side.name), join_type="CROSS", copy=False)
+    selects: list[exp.Expression] = [exp.alias_(_key(sides, d), d, copy=False) for d in plan.dimensions]
     for m in plan.metrics:
         current = metric_expr(model, plan, m, CURRENT)
-        selects.append(exp.alias_(current, m.name))
+        selects.append(exp.alias_(current, m.name, copy=False))
         if PREVIOUS in plan.periods:
             previous = metric_expr(model, plan, m, PREVIOUS)
-            selects.append(exp.alias_(previous, f"{m.name}_previous"))
+            selects.append(exp.alias_(previous, f"{m.name}_previous", copy=False))
             change = exp.Sub(
                 this=exp.paren(current.copy(), copy=False), expression=exp.paren(previous.copy(), copy=False)
             )
-            selects.append(exp.alias_(change, f"{m.name}_change"))
-    combined = combined.select(*selects)
-    query = exp.select("*").from_(RESULT)
+            selects.append(exp.alias_(change, f"{m.name}_change", copy=False))
+    combined = combined.select(*selects, copy=False)
+    query = exp.Select(expressions=[exp.Star()]).from_(exp.to_table(RESULT), copy=False)
     for s in sides:
-        query = query.with_(s.name, as_=side_selects[s.name])
-    query = query.with_(RESULT, as_=combined)
+        query = query.with_(s.name, as_=side_selects[s.name], copy=False)
+    query = query.with_(RESULT, as_=combined, copy=False)
     order = _order(plan)
     if order:
-        query = query.order_by(*order)
+        query = query.order_by(*order, copy=False)
     if plan.query.limit is not None:
-        query = query.limit(plan.query.limit)
+        query = query.limit(plan.query.limit, copy=False)
     return query
 
 

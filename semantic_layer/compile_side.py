@@ -59,7 +59,9 @@ class _Joins:
         """JOIN clauses in the order the paths were first used."""
         out = []
         for key, (j, parent, alias) in self.steps.items():
-            cond = exp.and_(*(exp.column(b, table=alias).eq(exp.column(a, table=parent)) for a, b in j.on))
+            cond = exp.and_(
+                *(exp.column(b, table=alias).eq(exp.column(a, table=parent)) for a, b in j.on), copy=False
+            )
             side = None if key in self.inner else "LEFT"
             out.append(exp.Join(this=exp.to_table(j.to_table).as_(alias), on=cond, side=side))
         return out
@@ -139,9 +141,9 @@ def _agg_value(model: SemanticModel, joins: _Joins, side: Side, agg: AggColumn) 
         if c.filter_tree is not None:
             conds.insert(1, qualify(c.filter_tree, lambda _t: sub_alias))
         sub = (
-            exp.select(exp.Literal.number(1))
-            .from_(exp.to_table(c.table).as_(sub_alias))
-            .where(exp.and_(*conds))
+            exp.Select(expressions=[exp.Literal.number(1)])
+            .from_(exp.to_table(c.table).as_(sub_alias), copy=False)
+            .where(exp.and_(*conds, copy=False), copy=False)
         )
         exists = exp.Exists(this=sub)
         return exp.Case(
@@ -178,28 +180,29 @@ def build_side(model: SemanticModel, plan: Plan, side: Side) -> exp.Select:
         else None
         for a in side.aggs
     ]
-    distinct = {c.sql() for c in conditions if c is not None}
+    unique = list(dict.fromkeys(c for c in conditions if c is not None))  # expressions hash by structure
     shared = None
-    if all(c is not None for c in conditions) and distinct:
-        if len(distinct) == 1:
-            shared = conditions[0]
+    if unique and all(c is not None for c in conditions):
+        if len(unique) == 1:
+            shared = unique[0]
             where.append(shared.copy())
         else:
-            unique = {c.sql(): c for c in conditions if c is not None}
-            where.append(exp.or_(*(c.copy() for c in unique.values())))
-    selects = [exp.alias_(e, name) for name, e in keys]
+            where.append(exp.or_(*(c.copy() for c in unique), copy=False))
+    selects = [exp.alias_(e, name, copy=False) for name, e in keys]
     for a, cond in zip(side.aggs, conditions, strict=True):
         value = _agg_value(model, joins, side, a)
         selects.append(
-            exp.alias_(aggregate(a.measure.agg, value, None if shared is not None else cond), a.name)
+            exp.alias_(
+                aggregate(a.measure.agg, value, None if shared is not None else cond), a.name, copy=False
+            )
         )
-    query = exp.select(*selects).from_(exp.to_table(base).as_(base))
+    query = exp.Select(expressions=selects).from_(exp.to_table(base).as_(base), copy=False)
     for j in joins.clauses:
-        query = query.join(j)
+        query = query.join(j, copy=False)
     if where:
-        query = query.where(exp.and_(*where))
+        query = query.where(exp.and_(*where, copy=False), copy=False)
     if keys:
-        query = query.group_by(*(e.copy() for _, e in keys))
+        query = query.group_by(*(e.copy() for _, e in keys), copy=False)
     if side.window is MetricType.CUMULATIVE and plan.grains():
         return _running(plan, side, query)
     return query

@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import deque
 from dataclasses import dataclass, field
@@ -365,11 +366,13 @@ class SemanticModel:
                     queue.append((j.to_table, new))
         return found
 
+    @functools.cache  # noqa: B019 - models are immutable and cached for the process anyway
     def join_path(self, start: str, target: str) -> tuple[Join, ...] | None:
         """The shortest join path ``start -> target`` (first in YAML order), or None."""
         paths = self.shortest_join_paths(start, target)
         return paths[0] if paths else None
 
+    @functools.cache  # noqa: B019
     def dimension_path(
         self, dimension: str, fact_table: str
     ) -> tuple[DimensionSource, tuple[Join, ...]] | None:
@@ -394,6 +397,10 @@ class SemanticModel:
 
     def dimensions_for(self, metric: str) -> set[str]:
         """Dimensions ``metric`` can be grouped or filtered by (time grains not included)."""
+        return set(self._dimensions_for(metric))
+
+    @functools.cache  # noqa: B019
+    def _dimensions_for(self, metric: str) -> frozenset[str]:
         m = self.metrics[metric]
         if m.type is MetricType.DERIVED:
             parts = [self.dimensions_for(c) for c in m.components if c in self.metrics]
@@ -402,7 +409,7 @@ class SemanticModel:
             dims = {d for d in self.dimensions if self.dimension_path(d, m.table) is not None}
         if m.claimed_dimensions is not None:
             dims &= set(m.claimed_dimensions)
-        return dims
+        return frozenset(dims)
 
     def catalog(self) -> dict[str, frozenset[str]]:
         """Tables and the columns the model exposes (for the SQL guard)."""
