@@ -118,6 +118,28 @@ def build_chart(
             for k, (xs, ys) in groups.items()
         ]
         return {"data": data, "layout": layout}
+    if not cats and not grains:  # several metrics (or a comparison) of one row
+        names = [n for n in metrics if n in idx]
+        data = [
+            {
+                "type": "bar",
+                "name": "current",
+                "x": [labels.get(n, n) for n in names],
+                "y": [rows[0][idx[n]] for n in names],
+            }
+        ]
+        prev = [n for n in names if f"{n}_previous" in idx]
+        if prev:
+            data.append(
+                {
+                    "type": "bar",
+                    "name": "previous",
+                    "x": [labels.get(n, n) for n in prev],
+                    "y": [rows[0][idx[f"{n}_previous"]] for n in prev],
+                }
+            )
+        layout["barmode"] = "group"
+        return {"data": data, "layout": layout}
     x_dim = (cats or grains)[0]
     layout["xaxis"] = {"title": {"text": labels.get(x_dim, x_dim.replace("_", " "))}}
     if kind == "bar":
@@ -147,17 +169,6 @@ def build_chart(
             {"type": "bar", "name": "previous", "x": x, "y": col(f"{m}_previous")},
         ]
         return {"data": data, "layout": layout}
-    if not cats and not grains:  # several metrics, one row
-        return {
-            "data": [
-                {
-                    "type": "bar",
-                    "x": [labels.get(n, n) for n in metrics if n in idx],
-                    "y": [rows[0][idx[n]] for n in metrics if n in idx],
-                }
-            ],
-            "layout": layout,
-        }
     series_dim = (cats + grains)[1] if len(cats + grains) > 1 else None
     if series_dim is None:
         return {"data": [{"type": "bar", "x": col(x_dim), "y": col(m)}], "layout": layout}

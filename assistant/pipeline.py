@@ -100,7 +100,7 @@ class Engine:
     def __init__(self, db_path: Path, *, timeout_s: float, max_rows: int) -> None:
         from assistant.interpret.builtin import BuiltinInterpreter
         from assistant.interpret.values import load_value_index
-        from semantic_layer.execute import Executor
+        from semantic_layer.execute import Executor, connection_config
         from semantic_layer.model import load_model
 
         self.db_path = db_path
@@ -108,15 +108,10 @@ class Engine:
         self.executor = Executor(db_path, timeout_s=timeout_s, max_rows=max_rows)
         self.max_rows = max_rows
         self.catalog = self.model.catalog()
-        self.values = load_value_index(self.model, db_path, run=self._members)
+        # member lists are the model's own queries (no user input): read on a connection
+        # configured like the executor's, so that one process opens the file one way only
+        self.values = load_value_index(self.model, db_path, config=connection_config(timeout_s))
         self.interpreter = BuiltinInterpreter(self.model, self.values)
-
-    def _members(self, sql: str) -> tuple[tuple[Any, ...], ...]:
-        from semantic_layer.guard import guard_sql
-        from semantic_layer.roles import access_for
-
-        guarded = guard_sql(sql, catalog=self.catalog, access=access_for("owner"), max_rows=self.max_rows)
-        return self.executor.run(guarded).rows
 
 
 _ENGINES: dict[tuple[str, float, float, int], Engine] = {}

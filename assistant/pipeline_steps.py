@@ -90,8 +90,18 @@ def run_semantic_query(
     from assistant.pipeline import Answer
     from semantic_layer.compile import CompileError
 
+    previous: dict[str, Any] | None = None
+    prev_range = _comparable(q)
     try:
-        sql, columns, rows, truncated = _execute(engine, q, access)
+        if prev_range is not None:
+            try:  # one query for the period and the previous comparable one
+                sql, columns, rows, truncated = _execute(engine, q.replace(compare_range=prev_range), access)
+                columns, rows, previous = _split_previous(q, columns, rows)
+            except Exception as exc:  # the comparison is a bonus: never fail the answer for it
+                log.info("comparison with the previous period failed: %s", exc)
+                prev_range = None
+        if prev_range is None:
+            sql, columns, rows, truncated = _execute(engine, q, access)
     except CompileError as exc:
         if "empty time range" in exc.reason:
             return Answer(
@@ -117,7 +127,6 @@ def run_semantic_query(
         )
     rows = _suppress(q, columns, rows, engine, small_cells)
     infos = [_info(engine, m) for m in q.metrics]
-    previous, prev_range = _previous_period_values(engine, q, access, columns, rows)
     narrative = write(
         columns, rows, metrics=infos, dimensions=q.dimensions, time_range=q.time_range, compare_range=q.compare_range,
         previous=previous, previous_range=prev_range, truncated=truncated,
@@ -174,22 +183,19 @@ def previous_range(tr: TimeRange) -> TimeRange | None:
     return TimeRange(s - length, s)
 
 
-def _previous_period_values(engine: Engine, q: SemanticQuery, access: Any, columns, rows):
-    """For one period with no breakdown: the same query over the previous comparable period."""
-    if q.dimensions or q.compare_range or not rows or q.time_range is None:
-        return None, None
-    prev = previous_range(q.time_range)
-    if prev is None:
-        return None, None
-    try:
-        _, cols, prow, _ = _execute(engine, q.replace(time_range=prev, order_by=(), limit=None), access)
-    except Exception as exc:  # the comparison is a bonus: never fail the answer for it
-        log.info("previous-period query failed: %s", exc)
-        return None, None
-    if not prow:
-        return None, None
-    idx = {c: i for i, c in enumerate(cols)}
-    return {m: prow[0][idx[m]] for m in q.metrics if m in idx}, prev
+def _comparable(q: SemanticQuery) -> TimeRange | None:
+    """For one period with no breakdown: the previous comparable period to compare with."""
+    if q.dimensions or q.compare_range or q.time_range is None:
+        return None
+    return previous_range(q.time_range)
+
+
+def _split_previous(q: SemanticQuery, columns: list[str], rows: list[tuple]):
+    """Keep the asked columns; return the previous period's values apart."""
+    idx = {c: i for i, c in enumerate(columns)}
+    keep = [c for c in columns if c in q.metrics or c in q.dimensions]
+    previous = {m: rows[0][idx[f"{m}_previous"]] for m in q.metrics if rows and f"{m}_previous" in idx}
+    return keep, [tuple(r[idx[c]] for c in keep) for r in rows], previous or None
 
 
 def _suppress(q: SemanticQuery, columns, rows, engine: Engine, enabled: bool):

@@ -102,13 +102,16 @@ _CACHE: dict[tuple[str, float, int], ValueIndex] = {}
 
 
 def load_value_index(
-    model: Any, db_path: str | Path, run: Callable[[str], Sequence[Sequence[Any]]] | None = None
+    model: Any,
+    db_path: str | Path,
+    run: Callable[[str], Sequence[Sequence[Any]]] | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> ValueIndex:
     """Read every dimension's members from the warehouse; cached per file version.
 
     ``run(sql) -> rows`` executes one member query (the pipeline passes the guarded
-    executor, so that one process opens the warehouse one way only); without it a
-    read-only connection is opened for the duration of the load.
+    executor); without it a read-only connection (with DuckDB ``config``) is opened for the
+    duration of the load.
     """
     path = Path(db_path)
     stamp = (str(path.resolve()), path.stat().st_mtime if path.exists() else 0.0, id(model))
@@ -120,7 +123,7 @@ def load_value_index(
     if run is None:
         import duckdb
 
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(path), read_only=True, config=dict(config or {}))
         run = lambda sql: con.execute(sql).fetchall()  # noqa: E731
     members: dict[str, list[str]] = {}
     try:

@@ -1,0 +1,166 @@
+"""One turn end to end on the demo warehouse: the dev set, the JSON of `acuity ask`, narrative numbers, roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from assistant.evaluation import load_set, run_set
+from assistant.narrative import fmt_value
+from assistant.pipeline import JSON_KEYS, answer_question
+from tests.conftest import AS_OF, ROOT, SHARED
+
+DEV = SHARED / "eval" / "dev.yaml"
+
+
+def ask(db, question, context=(), role="owner", **kw):
+    return answer_question(
+        question, db_path=db, context=list(context), as_of=AS_OF, role=role, **kw
+    ).to_json()
+
+
+def test_dev_set_accuracy(demo_db):
+    spec = load_set(DEV)
+    report = run_set(spec, demo_db, lambda q, c, a: ask(demo_db, q, c))
+    assert report.accuracy >= 0.9, "\n".join(report.lines())
+    for kind, (passed, total) in report.by_kind().items():
+        assert passed / total >= 0.5, kind
+
+
+def test_json_is_plain_and_complete(demo_db):
+    data = ask(demo_db, "Revenue by location by month in 2025")
+    assert tuple(data) == JSON_KEYS
+    assert data["kind"] == "answer" and data["interpreter"] == "builtin"
+    assert data["columns"] == ["location", "month", "revenue"] or set(data["columns"]) >= {
+        "location",
+        "month",
+        "revenue",
+    }
+    json.dumps(data)  # plain JSON: no dates, no Decimals
+    month = data["columns"].index("month")
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", r[month]) for r in data["rows"])
+    assert all(isinstance(r[data["columns"].index("revenue")], float) for r in data["rows"])
+    assert data["chart"]["data"][0]["type"] == "scatter"
+
+
+NARRATED = [
+    "What was our no-show rate last quarter?",
+    "Revenue by location in 2025",
+    "Average wait time by provider last month",
+    "Monthly new patients this year",
+    "Contact lens revenue in Q2 2026 vs Q2 2025",
+    "Which provider had the most completed visits in 2025?",
+    "Overtime hours by staff member last quarter",
+]
+
+
+def _allowed_numbers(data, fmt):
+    cells = [v for r in data["rows"] for v in r]
+    nums = [v for v in cells if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    allowed = {fmt_value(v, fmt) for v in nums}
+    total = sum(nums[1::2]) if False else None  # noqa: SIM222
+    metric = data["semantic_query"]["metrics"][0]
+    i = data["columns"].index(metric)
+    col = [r[i] for r in data["rows"] if isinstance(r[i], (int, float))]
+    if len(col) > 1 and col[0]:
+        allowed.add(f"{abs(col[-1] - col[0]) / abs(col[0]) * 100:.1f}%")  # a trend's latest vs first
+    if col:
+        total = sum(col)
+        allowed.add(fmt_value(total, fmt))
+        allowed |= {f"{v / total * 100:.1f}%" for v in col if total}
+    for trace in (data["chart"] or {}).get("data", []):
+        ref = (trace.get("delta") or {}).get("reference")
+        if ref is not None:
+            allowed.add(fmt_value(ref, fmt))
+            cur = trace["value"]
+            allowed.add(
+                f"{abs(cur - ref) * 100:.1f}"
+                if fmt == "percent"
+                else f"{abs(cur - ref) / abs(ref) * 100:.1f}%"
+            )
+    if "_previous" in " ".join(data["columns"]):
+        cur, prev = data["rows"][0][i], data["rows"][0][data["columns"].index(f"{metric}_previous")]
+        allowed.add(f"{abs(cur - prev) / abs(prev) * 100:.1f}%")
+    for r in data["rows"]:
+        for v in r:
+            if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+                allowed.add(v[:4])
+    allowed.add(str(len(data["rows"])))
+    return {a.replace(" min", "").replace(" h", "") for a in allowed}
+
+
+@pytest.mark.parametrize("question", NARRATED)
+def test_narrative_numbers_come_from_the_result(demo_db, question):
+    from semantic_layer.model import load_model
+
+    data = ask(demo_db, question)
+    assert data["kind"] == "answer" and data["rows"]
+    metric = data["semantic_query"]["metrics"][0]
+    fmt = load_model().metrics[metric].format.value
+    allowed = _allowed_numbers(data, fmt)
+    text = data["narrative"]
+    text = re.sub(r"\b(in|from|to|up to|on) (\d{4}-\d{2}-\d{2})", "", text)  # period dates
+    text = re.sub(r"\b(Q[1-4] |[A-Z][a-z]{2,8} |in )(\d{4})\b", "", text)  # named years, months, quarters
+    found = [n.rstrip(",.") for n in re.findall(r"\$?\d[\d,]*(?:\.\d+)?%?", text)]
+    stray = [n for n in found if n not in allowed and n.lstrip("$") not in allowed]
+    assert not stray, (text, sorted(allowed)[:20])
+
+
+def test_single_period_has_change_and_indicator(demo_db):
+    data = ask(demo_db, "How many patients did we see last month?")
+    assert re.search(r"(up|down) [\d.]+% from [\d,]+ in August 2026", data["narrative"]), data["narrative"]
+    assert data["chart"]["data"][0]["type"] == "indicator"
+    assert data["columns"] == ["completed_visits"]
+
+
+def test_followup_through_the_pipeline(demo_db):
+    data = ask(demo_db, "and Lakeview?", context=["What was the average wait time at Northside last month?"])
+    assert data["kind"] == "answer"
+    assert data["semantic_query"]["filters"] == [
+        {"dimension": "location", "op": "in", "values": ["Lakeview"]}
+    ]
+
+
+def test_roles(demo_db):
+    staff = ask(demo_db, "Revenue by location last month", role="staff")
+    assert staff["kind"] == "refuse" and "not available" in staff["narrative"]
+    assert ask(demo_db, "No-show rate by location last month", role="staff")["kind"] == "answer"
+    (loc,) = ask(demo_db, "SELECT location_id FROM locations WHERE location_name = 'Northside'")["rows"][0]
+    mgr = answer_question(
+        "Revenue by location last month", db_path=demo_db, as_of=AS_OF, role="manager", location_ids=[loc]
+    )
+    assert [r[0] for r in mgr.rows] == ["Northside"]
+
+
+def test_raw_sql_goes_through_the_guard(demo_db):
+    ok = ask(demo_db, "SELECT location_name FROM locations ORDER BY 1")
+    assert ok["kind"] == "answer" and [r[0] for r in ok["rows"]] == ["Downtown", "Lakeview", "Northside"]
+    bad = ask(demo_db, "SELECT * FROM read_csv('/etc/passwd')")
+    assert bad["kind"] == "refuse" and bad["narrative"].startswith("That SQL cannot run")
+
+
+def test_documents_without_an_index_say_so(demo_db, tmp_path):
+    data = ask(demo_db, "Find the procedure for reordering contact lenses", index_path=tmp_path / "none")
+    assert data["kind"] == "documents" and "not available" in data["narrative"]
+
+
+def test_cli_prints_exactly_one_json_object(demo_db):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "--json", "--as-of", AS_OF.isoformat(), "--db", str(demo_db),
+         "--context", "No-show rate by location last quarter", "and by provider?"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 1
+    data = json.loads(lines[0])
+    assert tuple(data) == JSON_KEYS
+    assert data["kind"] == "answer" and data["semantic_query"]["dimensions"] == ["provider"]
+    assert dt.date.fromisoformat(AS_OF.isoformat())
