@@ -439,3 +439,23 @@ def test_output_columns_are_named_after_the_query(model, tiny):
         "no_show_rate_previous",
         "no_show_rate_change",
     ]
+
+
+# -- acuity explain ---------------------------------------------------------------------
+def test_explain_prints_sql_per_dialect(capsys):
+    from assistant.cli import main
+
+    query = '{"metrics": ["no_show_rate"], "dimensions": ["location"], "time_range": {"start": "2025-01-01", "end": "2026-01-01"}}'
+    assert main(["explain", query, "--dialect", "postgres", "--compact"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("WITH appointments_agg AS (SELECT locations.location_name AS location")
+    sqlglot.parse_one(out, read="postgres")
+
+
+def test_explain_reports_why_it_cannot_compile(capsys):
+    from assistant.cli import main
+
+    assert main(["explain", '{"metrics": ["revenue"], "dimensions": ["recall_type"]}']) == 2
+    assert "cannot be broken down or filtered by 'recall_type'" in capsys.readouterr().err
+    assert main(["explain", "not json"]) == 2
+    assert "not a semantic query" in capsys.readouterr().err

@@ -243,3 +243,11 @@ def test_model_error_lists_everything_with_file_and_line(model_copy):
     assert re.search(r"metrics\.yaml:\d+: \[columns-exist\] .*'charge_amt'", text)
     assert re.search(r"dimensions\.yaml:\d+: \[columns-exist\] .*'location_nam'", text)
     assert len(info.value.problems) >= 2
+
+
+def test_demo_warehouse_has_every_table_and_column_of_the_model(model, demo_db):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        assert validate_against_warehouse(model, con) == []
+    finally:
+        con.close()
