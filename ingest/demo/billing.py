@@ -20,7 +20,7 @@ from ingest.demo.patients import Patients
 from ingest.demo.people import Locations, Staff
 from ingest.demo.products import Products
 from ingest.demo.schedule import Appointments, T, _choice
-from ingest.demo.writer import Codes, Ids, Money, Table
+from ingest.demo.writer import Codes, Ids, Money, PatientIds, Table
 
 C = {name: i for i, name in enumerate(CHARGE_CATEGORIES)}
 PAY = {name: i for i, name in enumerate(PAYER_TYPES)}
@@ -63,7 +63,7 @@ class Charges:
             **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Charges)}
         )
 
-    def table(self, mrn: pa.Array, products: Products, rng: np.random.Generator) -> Table:
+    def table(self, patient_ids: PatientIds, products: Products, rng: np.random.Generator) -> Table:
         """The ``charges`` source table, with payments split by payer."""
         n = len(self.appt)
         share_ins = np.select(
@@ -82,7 +82,7 @@ class Charges:
         return {
             "charge_id": Ids(np.arange(1, n + 1), "CH", 9),
             "appointment_id": Ids(np.where(self.appt >= 0, self.appt + 1, -1), "AP", 8),
-            "patient_id": pc.take(mrn, pa.array(self.patient)),
+            "patient_id": patient_ids(self.patient),
             "location_id": Ids(self.loc + 1, "LOC", 1),
             "provider_id": Ids(np.where(self.provider >= 0, self.provider + 1, -1), "ST", 3),
             "service_date": self.date,

@@ -94,12 +94,15 @@ def make_calendar(cfg: DemoConfig, locs: Locations, staff: Staff) -> Calendar:
             works[s] = w
     cap = (staff.capacity[:, None] * works)[np.maximum(loc_ods, 0)] * (loc_ods >= 0)[:, :, None]
     od_capacity = cap.sum(axis=1)  # [loc, day]
+    full = np.array([staff.capacity[m].sum() for m in per_loc])[:, None]
+    # When a doctor is off the others absorb part of the demand.
+    coverage = np.where(od_capacity > 0, (od_capacity / np.maximum(full, 1e-9)) ** 0.4, 0.0)
 
     years = (days - day(cfg.start)).astype(float) / 365.25
     shape = SEASON[month] * WEEKDAY[wd] * (1 + GROWTH) ** years
     shape = shape * np.where((month == 11) & (dom >= 22), 0.65, 1.0)  # holiday week
     shape = shape * np.where((month == 7) & (dom >= 10), 1.08, 1.0)  # back-to-school rush
-    raw = od_capacity * shape[None, :]
+    raw = coverage * shape[None, :]
     past = days <= day(cfg.end)
     per_year = raw[:, past].sum(axis=1) * 365.25 / max(1, past.sum())
     scale = APPOINTMENTS_PER_YEAR * locs.volume / np.maximum(per_year, 1e-9)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ingest.contract import RECALL_TYPES
 from ingest.demo.comments import make_comments
@@ -70,7 +68,7 @@ def make_recalls(cfg: DemoConfig, appts: Appointments, patients: Patients) -> Ta
     order = np.lexsort((pat, due))
     return {
         "recall_id": Ids(np.arange(1, n + 1), "RC", 8),
-        "patient_id": pc.take(patients.mrn(), pa.array(pat[order])),
+        "patient_id": patients.ids(pat[order]),
         "location_id": Ids(loc[order] + 1, "LOC", 1),
         "recall_type": Codes(kind[order], RECALL_TYPES),
         "due_on": due[order],

@@ -54,7 +54,7 @@ def build_tables(cfg: DemoConfig) -> dict[str, Table]:
     camps = make_campaigns(cfg)
     appts, plan = make_appointments(cfg, cal, locs, staff, camps)
     patients = make_patients(cfg, locs, plan)
-    mrn = patients.mrn()
+    patient_ids = patients.ids
     flow = make_flow(cfg, appts, staff)
     products = make_products(cfg)
     charges = make_charges(cfg, cal, locs, appts, flow, staff, patients, products)
@@ -66,14 +66,14 @@ def build_tables(cfg: DemoConfig) -> dict[str, Table]:
         "staff": staff.table(cfg.end),
         "patients": patients.table(),
         "campaigns": camps.table(),
-        "appointments": appts.table(mrn),
+        "appointments": appts.table(patient_ids),
         "patient_flow": flow.table(),
-        "charges": charges.table(mrn, products, cfg.rng("payments")),
+        "charges": charges.table(patient_ids, products, cfg.rng("payments")),
         "inventory_items": products.table(),
         "inventory_movements": movements.table(products),
         "timeclock": make_timeclock(cfg, cal, staff),
         "campaign_spend": make_spend(cfg, camps, messages),
-        "campaign_messages": messages.table(mrn),
+        "campaign_messages": messages.table(patient_ids),
         "recalls": make_recalls(cfg, appts, patients),
         "surveys": make_surveys(cfg, appts, flow, staff, locs, patients),
     }

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ingest.contract import MARKETING_CHANNELS, MESSAGE_CHANNELS
 from ingest.demo.campaigns import Campaigns
 from ingest.demo.config import DemoConfig, day
 from ingest.demo.patients import Patients
-from ingest.demo.writer import Codes, Ids, Money, Table
+from ingest.demo.writer import Codes, Ids, Money, PatientIds, Table
 
 CHN = {name: i for i, name in enumerate(MARKETING_CHANNELS)}
 SEND_OFFSETS = {"email": (0, 7), "sms": (0,)}
@@ -34,12 +32,12 @@ class Messages:
     clicked: np.ndarray
     opted_out: np.ndarray
 
-    def table(self, mrn: pa.Array) -> Table:
+    def table(self, patient_ids: PatientIds) -> Table:
         """The ``campaign_messages`` source table."""
         return {
             "message_id": Ids(np.arange(1, len(self.campaign) + 1), "MSG", 8),
             "campaign_id": Ids(self.campaign + 1, "CMP", 3),
-            "patient_id": pc.take(mrn, pa.array(self.patient)),
+            "patient_id": patient_ids(self.patient),
             "channel": Codes(self.channel, MESSAGE_CHANNELS),
             "sent_at": self.sent_at,
             "opened": self.opened,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
 
 from ingest.contract import (
     GENDERS,
@@ -22,7 +21,7 @@ from ingest.demo import names
 from ingest.demo.config import DemoConfig, day
 from ingest.demo.people import Locations
 from ingest.demo.schedule import PatientPlan, _choice
-from ingest.demo.writer import STR, Codes, Ids, Table, id_strings
+from ingest.demo.writer import STR, Codes, Ids, Table
 
 REFERRAL_P_BASE = np.array([0.20, 0.18, 0.30, 0.11, 0.07, 0.08, 0.06])
 AGE_BANDS = ((4, 18, 0.13), (18, 40, 0.27), (40, 65, 0.34), (65, 90, 0.252), (90, 102, 0.008))
@@ -61,9 +60,9 @@ class Patients:
     def mrn_width(self) -> int:
         return max(6, len(str(int(self.mrn_num.max(initial=0)))))
 
-    def mrn(self) -> pa.Array:
-        """Patient ids (MRNs such as ``CP-004512``) by patient index."""
-        return id_strings(self.mrn_num, "CP-", self.mrn_width)
+    def ids(self, idx: np.ndarray) -> Ids:
+        """Patient ids (MRNs such as ``CP-004512``) of the patients at ``idx``."""
+        return Ids(self.mrn_num[idx], "CP-", self.mrn_width)
 
     def mrn_of(self, idx: np.ndarray) -> np.ndarray:
         """MRNs of some patients as a numpy string array."""
@@ -74,7 +73,7 @@ class Patients:
         email = self.email.copy()
         email[email == ""] = None
         return {
-            "patient_id": self.mrn(),
+            "patient_id": Ids(self.mrn_num, "CP-", self.mrn_width),
             "first_name": self.first,
             "last_name": self.last,
             "date_of_birth": self.dob,

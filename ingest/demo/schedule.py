@@ -9,15 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ingest.contract import APPOINTMENT_STATUSES, APPOINTMENT_TYPES, BOOKING_CHANNELS, REFERRAL_SOURCES
 from ingest.demo.calendar import Calendar
 from ingest.demo.campaigns import Campaigns, pick_active
 from ingest.demo.config import DemoConfig, day
 from ingest.demo.people import Locations, Staff
-from ingest.demo.writer import Codes, Ids, Table
+from ingest.demo.writer import Codes, Ids, PatientIds, Table
 
 T = {name: i for i, name in enumerate(APPOINTMENT_TYPES)}
 S = {name: i for i, name in enumerate(APPOINTMENT_STATUSES)}
@@ -57,11 +55,11 @@ class Appointments:
     def n(self) -> int:
         return len(self.loc)
 
-    def table(self, mrn: pa.Array) -> Table:
-        """The ``appointments`` source table (``mrn``: patient ids by patient index)."""
+    def table(self, patient_ids: PatientIds) -> Table:
+        """The ``appointments`` source table."""
         return {
             "appointment_id": Ids(np.arange(1, self.n + 1), "AP", 8),
-            "patient_id": pc.take(mrn, pa.array(self.patient)),
+            "patient_id": patient_ids(self.patient),
             "location_id": Ids(self.loc + 1, "LOC", 1),
             "provider_id": Ids(self.provider + 1, "ST", 3),
             "appointment_type": Codes(self.type, APPOINTMENT_TYPES),
