@@ -96,7 +96,9 @@ def grain_expr(grain: str, t: exp.Expression, time_type: TimeType) -> exp.Expres
         return exp.cast(t, exp.DataType.Type.DATE)
     if grain in TRUNC_UNITS:
         trunc = exp.DateTrunc if time_type is TimeType.DATE else exp.TimestampTrunc
-        return exp.cast(trunc(this=t, unit=exp.var(TRUNC_UNITS[grain])), exp.DataType.Type.DATE)
+        # WEEK(MONDAY) where the engine needs it said (BigQuery); plain WEEK elsewhere (Monday start)
+        unit = exp.WeekStart(this=exp.var("MONDAY")) if grain == "week" else exp.var(TRUNC_UNITS[grain])
+        return exp.cast(trunc(this=t, unit=unit), exp.DataType.Type.DATE)
     if grain == "day_of_week":
         return weekday_name(t)
     if grain == "hour_of_day":
