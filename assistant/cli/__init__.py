@@ -13,7 +13,7 @@ import logging
 import sys
 
 # Subcommand modules, in the order ``acuity --help`` lists them.
-SUBCOMMANDS = ("demo", "ingest", "scrub", "ask", "eval", "sql", "search", "explain")
+SUBCOMMANDS = ("demo", "ingest", "scrub", "ask", "eval", "sql", "search", "explain", "adapt", "users")
 
 
 def build_parser() -> argparse.ArgumentParser:
