@@ -115,19 +115,21 @@ def _toml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def write_users_file(path: Path, users: list[tuple[User, str]], *, demo: bool = False) -> None:
-    """Write a users file from (user, plain password) pairs, owner-only permissions, atomically."""
+def _write_entries(path: Path, entries: list[tuple[User, str]], *, demo: bool) -> None:
+    """Write (user, password hash) entries, owner-only permissions, atomically."""
     lines = [f"demo = {'true' if demo else 'false'}", ""]
-    for user, password in users:
+    for user, password_hash in entries:
         if user.role not in ROLES:
             raise AuthError(f"role {user.role!r} is not one of {', '.join(ROLES)}")
+        if user.role == "manager" and not user.locations:
+            raise AuthError(f"manager {user.username!r} needs at least one location id")
         lines.append(f"[users.{_toml_str(user.username)}]")
         lines.append(f"role = {_toml_str(user.role)}")
         if user.display_name:
             lines.append(f"display_name = {_toml_str(user.display_name)}")
         if user.locations:
             lines.append("locations = [" + ", ".join(_toml_str(x) for x in user.locations) + "]")
-        lines.append(f"password_hash = {_toml_str(hash_password(password))}")
+        lines.append(f"password_hash = {_toml_str(password_hash)}")
         lines.append("")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,6 +138,30 @@ def write_users_file(path: Path, users: list[tuple[User, str]], *, demo: bool = 
     with os.fdopen(fd, "w") as fh:
         fh.write("\n".join(lines))
     os.replace(tmp, path)
+
+
+def write_users_file(path: Path, users: list[tuple[User, str]], *, demo: bool = False) -> None:
+    """Write a users file from (user, plain password) pairs, owner-only permissions, atomically."""
+    _write_entries(path, [(u, hash_password(pw)) for u, pw in users], demo=demo)
+
+
+def add_user(path: Path, user: User, password: str) -> None:
+    """Add or replace one user in a users file (created if missing); others keep their hashes."""
+    path = Path(path)
+    store = UserStore.load(path) if path.exists() else UserStore({})
+    entries = dict(store.users)
+    entries[user.username] = (user, hash_password(password))
+    _write_entries(path, list(entries.values()), demo=False)
+
+
+def remove_user(path: Path, username: str) -> bool:
+    """Remove a user; returns False when there was no such user."""
+    store = UserStore.load(path)
+    if username not in store.users:
+        return False
+    entries = {k: v for k, v in store.users.items() if k != username}
+    _write_entries(path, list(entries.values()), demo=store.demo)
+    return True
 
 
 DEMO_USERS: tuple[tuple[User, str], ...] = (

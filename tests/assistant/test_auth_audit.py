@@ -109,3 +109,44 @@ def test_audit_store_concurrent_writers(tmp_path):
         t.join()
     _, rows = store.audit_rows(limit=1000)
     assert len(rows) == 100
+
+
+def test_users_cli_add_list_remove(tmp_path, capsys, monkeypatch):
+    import io
+
+    from assistant.cli import main
+
+    path = tmp_path / "users.toml"
+    monkeypatch.setattr("sys.stdin", io.StringIO("long-enough-pw\n"))
+    assert (
+        main(
+            [
+                "users",
+                "--file",
+                str(path),
+                "add",
+                "nm",
+                "--role",
+                "manager",
+                "--location",
+                "LOC2",
+                "--password-stdin",
+            ]
+        )
+        == 0
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["users", "--file", str(path), "add", "x", "--role", "staff", "--password-stdin"]) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO("another-password\n"))
+    assert main(["users", "--file", str(path), "add", "ow", "--role", "owner", "--password-stdin"]) == 0
+    capsys.readouterr()
+    assert main(["users", "--file", str(path), "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "nm\tmanager locations=LOC2" in listed and "ow\towner" in listed and "long-enough" not in listed
+    store = UserStore.load(path)
+    assert store.authenticate("nm", "long-enough-pw").locations == (
+        "LOC2",
+    )  # kept its hash when ow was added
+    assert main(["users", "--file", str(path), "remove", "nm"]) == 0
+    assert main(["users", "--file", str(path), "remove", "nm"]) == 2
+    assert "nm" not in UserStore.load(path).users
