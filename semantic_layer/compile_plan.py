@@ -163,10 +163,14 @@ def plan_query(model: SemanticModel, q: SemanticQuery, allowed_metrics: frozense
     for leaf in all_leaves:
         window = _window_of(leaf)
         if window is MetricType.TRAILING and grains:
-            raise CompileError(
-                f"'{leaf.name}' is a trailing-window count and cannot be split by a time grain",
-                metric=leaf.name,
-            )
+            if len(grains) > 1 or grains[0] not in CALENDAR_GRAINS or q.compare_range:
+                raise CompileError(
+                    f"'{leaf.name}' is a trailing-window count: it can be split by one of day, week, month,"
+                    " quarter or year, without a comparison period",
+                    metric=leaf.name,
+                )
+            if q.time_range is None:
+                raise CompileError(f"'{leaf.name}' split by {grains[0]} needs a period end", metric=leaf.name)
         if window is MetricType.CUMULATIVE and set(grains) - set(CALENDAR_GRAINS):
             raise CompileError(
                 f"'{leaf.name}' is a running total and can only be split by day, week, month, quarter or year",

@@ -7,9 +7,12 @@ total (cumulative metric) split by a time grain is wrapped in a window sum.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlglot import exp
 
 from semantic_layer.compile_exprs import (
+    add_months,
     aggregate,
     date_lit,
     grain_expr,
@@ -171,8 +174,25 @@ def build_side(model: SemanticModel, plan: Plan, side: Side) -> exp.Select:
     """The aggregation SELECT of ``side``, its output columns named after dimensions and aggregates."""
     base = side.table
     joins = _Joins(model, base)
-    keys = [(d, _dimension_expr(model, joins, side, d)) for d in plan.dimensions]
-    where = _period_filter(side, exp.column(side.time_column, table=base))
+    buckets, lowest = (
+        _trailing_buckets(plan, side)
+        if side.window is MetricType.TRAILING and plan.grains()
+        else (None, None)
+    )
+    keys = [
+        (
+            d,
+            exp.column(d, table=BUCKETS)
+            if buckets is not None and d in TIME_GRAINS
+            else _dimension_expr(model, joins, side, d),
+        )
+        for d in plan.dimensions
+    ]
+    t = exp.column(side.time_column, table=base)
+    if buckets is not None and lowest is not None and side.time_range is not None:
+        where = [t >= date_lit(lowest), t < date_lit(side.time_range.end)]
+    else:
+        where = _period_filter(side, t)
     where += [_filter_expr(model, joins, side, f.dimension, f.op, f.values) for f in plan.query.filters]
     conditions = [
         qualify(a.measure.filter_tree, lambda t: joins.alias_of_table(base, base, t))
@@ -197,6 +217,8 @@ def build_side(model: SemanticModel, plan: Plan, side: Side) -> exp.Select:
             )
         )
     query = exp.Select(expressions=selects).from_(exp.to_table(base).as_(base), copy=False)
+    if buckets is not None:
+        query = query.join(buckets, copy=False)
     for j in joins.clauses:
         query = query.join(j, copy=False)
     if where:
@@ -206,6 +228,55 @@ def build_side(model: SemanticModel, plan: Plan, side: Side) -> exp.Select:
     if side.window is MetricType.CUMULATIVE and plan.grains():
         return _running(plan, side, query)
     return query
+
+
+BUCKETS = "buckets"
+DEFAULT_TRAILING_BUCKETS = 12
+
+
+def _step(grain: str, d: dt.date) -> dt.date:
+    if grain == "day":
+        return d + dt.timedelta(days=1)
+    if grain == "week":
+        return d + dt.timedelta(days=7)
+    return add_months(d, {"month": 1, "quarter": 3, "year": 12}[grain])
+
+
+def _trailing_buckets(plan: Plan, side: Side) -> tuple[exp.Join, dt.date]:
+    """JOIN of the fact rows to the buckets whose trailing window holds them.
+
+    Each bucket of the period is labelled by its first day; its window is the
+    ``window_months`` before its end (the next bucket's start, or the period's end). Without
+    a period start the last 12 buckets are shown.
+    """
+    grain, r = plan.grains()[0], side.time_range
+    assert r is not None
+    first = truncate_date(grain, r.start) if r.start else None
+    if first is None:
+        first = truncate_date(grain, r.end - dt.timedelta(days=1))
+        for _ in range(DEFAULT_TRAILING_BUCKETS - 1):
+            first = _back(grain, first)
+    rows = []
+    label = first
+    lowest = trailing_start(min(_step(grain, first), r.end), side.window_months or 0)
+    while label < r.end:
+        end = min(_step(grain, label), r.end)
+        rows.append((date_lit(label), date_lit(trailing_start(end, side.window_months or 0)), date_lit(end)))
+        label = _step(grain, label)
+    values = exp.values(rows, alias=BUCKETS, columns=[grain, "window_start", "window_end"])
+    t = exp.column(side.time_column, table=side.table)
+    on = exp.and_(
+        t >= exp.column("window_start", table=BUCKETS),
+        t < exp.column("window_end", table=BUCKETS),
+        copy=False,
+    )
+    return exp.Join(this=values, on=on), lowest
+
+
+def _back(grain: str, d: dt.date) -> dt.date:
+    if grain in ("day", "week"):
+        return d - dt.timedelta(days=1 if grain == "day" else 7)
+    return add_months(d, -{"month": 1, "quarter": 3, "year": 12}[grain])
 
 
 def _running(plan: Plan, side: Side, inner: exp.Select) -> exp.Select:

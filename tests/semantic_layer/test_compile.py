@@ -294,6 +294,33 @@ def test_trailing_window(model, tiny):
     ) == [(1,)]
 
 
+def test_trailing_window_by_month(model, tiny):
+    rows = _rows(
+        model,
+        tiny,
+        metrics=["active_patients"],
+        dimensions=["month"],
+        time_range={"start": "2025-01-01", "end": "2025-03-15"},
+    )
+    # January's window ends 2025-02-01 (p0, p1), February's 2025-03-01 (+ p2), March's the period end
+    assert rows == [(dt.date(2025, 1, 1), 2), (dt.date(2025, 2, 1), 3), (dt.date(2025, 3, 1), 3)]
+    last12 = _rows(
+        model,
+        tiny,
+        metrics=["active_patients"],
+        dimensions=["quarter"],
+        time_range={"start": None, "end": "2026-04-01"},
+    )
+    # no period start: the last 12 quarters (2023-Q2 .. 2026-Q1); quarters before the data have no rows
+    assert [r[0] for r in last12] == [
+        dt.date(2025, 1, 1),
+        dt.date(2025, 4, 1),
+        dt.date(2025, 7, 1),
+        dt.date(2025, 10, 1),
+        dt.date(2026, 1, 1),
+    ]
+
+
 def test_weekday_hour_and_week_labels(model, tiny):
     rows = _rows(model, tiny, metrics=["completed_visits"], dimensions=["day_of_week"], time_range=Y2025)
     assert dict(rows) == {"Monday": 2, "Tuesday": 1}
@@ -371,7 +398,15 @@ def test_age_band_from_birth_year_at_the_visit(model, tiny):
         ),
         (
             {"metrics": ["active_patients"], "dimensions": ["month"]},
-            "'active_patients' is a trailing-window count and cannot be split by a time grain",
+            "'active_patients' split by month needs a period end",
+        ),
+        (
+            {
+                "metrics": ["active_patients"],
+                "dimensions": ["day_of_week"],
+                "time_range": {"start": None, "end": "2026-01-01"},
+            },
+            "'active_patients' is a trailing-window count: it can be split by one of day, week, month, quarter or year, without a comparison period",
         ),
         (
             {"metrics": ["stock_on_hand"], "dimensions": ["day_of_week"]},
