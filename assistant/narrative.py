@@ -19,8 +19,6 @@ from typing import Any
 
 from semantic_layer.query import TIME_GRAINS, TimeRange
 
-ADDITIVE = ("count", "currency", "hours")
-
 
 def fmt_value(v: Any, fmt: str) -> str:
     """One number as shown to a manager."""
@@ -84,6 +82,7 @@ class MetricInfo:
     name: str
     label: str
     fmt: str
+    additive: bool = False  # a sum or count: groups add up to a total, so shares mean something
 
 
 def _num(v: Any) -> float | None:
@@ -167,7 +166,7 @@ def write(
         if not series:
             return f"{m.label} has no values {fmt_period(time_range)}."
         if g in ("day_of_week", "hour_of_day") or len(dimensions) > 1:
-            return _ranking(series, m, g, len(rows), additive=m.fmt in ADDITIVE)
+            return _ranking(series, m, [g], additive=m.additive)
         hi = max(series, key=lambda t: t[1])
         lo = min(series, key=lambda t: t[1])
         first, last = series[0], series[-1]
@@ -182,10 +181,8 @@ def write(
             )
         return " ".join(out)
     d = cats[0]
-    series = [
-        (r[idx[d]] if len(cats) == 1 else " / ".join(str(r[idx[c]]) for c in cats + grains), _num(r[mi]))
-        for r in rows
-    ]
+    keys = cats + grains
+    series = [(", ".join(_label_cell(r[idx[c]], c) for c in keys), _num(r[mi])) for r in rows]
     series = [s for s in series if s[1] is not None]
     if not series:
         return f"{m.label} has no values {fmt_period(time_range)}."
@@ -201,23 +198,25 @@ def write(
                 + "; ".join(parts)
                 + "."
             )
-    text = _ranking(series, m, d, len(rows), additive=m.fmt in ADDITIVE and len(cats) == 1 and not grains)
+    text = _ranking(series, m, keys, additive=m.additive and len(keys) == 1)
     if truncated:
         text += " (The result was cut at the row limit.)"
     return f"{text[:-1]} {fmt_period(time_range)}." if time_range and time_range.start else text
 
 
-def _ranking(series: list[tuple[Any, float]], m: MetricInfo, dim: str, n: int, *, additive: bool) -> str:
+def _ranking(series: list[tuple[Any, float]], m: MetricInfo, dims: list[str], *, additive: bool) -> str:
     ranked = sorted(series, key=lambda t: t[1], reverse=True)
     hi, lo = ranked[0], ranked[-1]
     total = sum(v for _, v in series) if additive else None
-    what = dim.replace("_", " ")
+    dim = dims[0]
+    label = (lambda v: _label_cell(v, dim)) if len(dims) == 1 else str
+    what = " and ".join(d.replace("_", " ") for d in dims)
     if len(ranked) == 1:
-        return f"{m.label} for {_label_cell(hi[0], dim)} was {fmt_value(hi[1], m.fmt)}."
-    s = f"{m.label} across {n} {what} groups: highest {_label_cell(hi[0], dim)} ({fmt_value(hi[1], m.fmt)}"
+        return f"{m.label} for {label(hi[0])} was {fmt_value(hi[1], m.fmt)}."
+    s = f"{m.label} by {what} ({len(ranked)} groups): highest {label(hi[0])} ({fmt_value(hi[1], m.fmt)}"
     if total:
         s += f", {hi[1] / total * 100:.1f}% of the total {fmt_value(total, m.fmt)}"
-    s += f"), lowest {_label_cell(lo[0], dim)} ({fmt_value(lo[1], m.fmt)}"
+    s += f"), lowest {label(lo[0])} ({fmt_value(lo[1], m.fmt)}"
     if total:
         s += f", {lo[1] / total * 100:.1f}%"
     return s + ")."

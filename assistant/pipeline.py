@@ -171,6 +171,8 @@ def answer_question(
         ans = Answer("refuse", question, narrative=r.reason)
     else:
         engine = get_engine(db_path, timeout_s=timeout, max_rows=max_rows)
+        if r.kind in ("kpi", "documents", "both"):
+            r = route(question, knows_metric=engine.interpreter.names_metric)
         ans = answer_turn(
             engine,
             question,

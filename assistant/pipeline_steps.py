@@ -157,10 +157,17 @@ def _execute(engine: Engine, q: SemanticQuery, access: Any) -> tuple[str, list[s
     return guarded.sql, list(result.columns), [tuple(r) for r in result.rows], result.truncated
 
 
+def execute_query(engine: Engine, q: SemanticQuery, access: Any) -> tuple[str, list[str], list[tuple], bool]:
+    """Compile, guard and run a semantic query as ``access``: (sql, columns, rows, truncated)."""
+    return _execute(engine, q, access)
+
+
 def _info(engine: Engine, name: str) -> MetricInfo:
     m = engine.model.metrics[name]
     fmt = getattr(m.format, "value", m.format)
-    return MetricInfo(name, m.label, str(fmt))
+    kind = getattr(m.type, "value", m.type)
+    agg = getattr(getattr(m.measure, "agg", None), "value", None)
+    return MetricInfo(name, m.label, str(fmt), additive=kind == "simple" and agg in ("count", "sum"))
 
 
 def previous_range(tr: TimeRange) -> TimeRange | None:

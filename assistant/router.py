@@ -18,6 +18,7 @@ X rise?" asks for both the number and the notes that discuss it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.interpret.text import tokens
@@ -96,9 +97,9 @@ DOC_WORDS = {
     "meetings", "minutes", "memo", "memos", "procedure", "procedures", "sop", "sops", "policy", "policies",
     "protocol", "protocols", "instructions", "guideline", "guidelines", "document", "documents", "doc", "docs",
     "report", "reports", "notice", "notices", "vendor", "supplier", "suppliers", "mentioned", "mention", "said",
-    "say", "says", "wrote", "written", "plan", "agreed", "announcement", "email", "letter", "handbook", "manual",
-    "checklist", "steps", "training", "explain", "explanation", "reason", "reasons", "cause", "caused", "delay",
-    "delays", "recall", "issue", "issues", "problem", "problems", "complaint", "complaints", "incident", "action",
+    "say", "says", "wrote", "written", "agreed", "announcement", "letter", "handbook", "manual",
+    "checklist", "steps", "training", "explanation", "delay", "delays", "problem", "problems", "complaint",
+    "complaints", "incident", "incidents", "decide", "agenda", "sops",
 }  # fmt: skip
 DOC_LEADS = ("what did", "what was decided", "find the", "find our", "where is the", "how do we", "how do i",
              "how should", "what is the procedure", "what's the procedure", "what is our policy", "what does the",
@@ -106,8 +107,8 @@ DOC_LEADS = ("what did", "what was decided", "find the", "find our", "where is t
 WHY = {"why", "explain", "cause", "caused", "reason"}
 
 
-def route(question: str) -> Route:
-    """Classify one turn (before interpretation)."""
+def route(question: str, knows_metric: Callable[[str], bool] | None = None) -> Route:
+    """Classify one turn (before interpretation); ``knows_metric(question)`` says whether it names a KPI."""
     text = question.strip()
     words = tokens(text)
     wset = set(words)
@@ -137,12 +138,12 @@ def route(question: str) -> Route:
             "refuse",
             "That is outside the practice's data; I can answer questions about its KPIs, reports and notes.",
         )
-    doc_score = len(wset & DOC_WORDS) + sum(
-        2 for lead in DOC_LEADS if low.startswith(lead) or f" {lead} " in f" {low} "
-    )
-    if wset & WHY and _has_kpi_hint(wset):
+    strong = len(wset & DOC_WORDS)
+    leads = any(low.startswith(lead) or f" {lead} " in f" {low} " for lead in DOC_LEADS)
+    kpi = _has_kpi_hint(wset) or bool(knows_metric and knows_metric(text))
+    if wset & WHY and kpi:
         return Route("both")
-    if doc_score >= 2 or (doc_score >= 1 and not _has_kpi_hint(wset)):
+    if strong >= 2 or (strong + leads >= 1 and not kpi):
         return Route("documents")
     return Route("kpi")
 

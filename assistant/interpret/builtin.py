@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.interpret import language
-from assistant.interpret.fuzzy import Corrector
+from assistant.interpret.fuzzy import Corrector, english_words
 from assistant.interpret.lexicon import Lexicon, Mention, expand, model_phrases, stem_all
 from assistant.interpret.readings import Readings, clarify_metric, resolve
 from assistant.interpret.text import tokens
@@ -79,7 +79,7 @@ class BuiltinInterpreter:
             | language.ORDER_BAD
         )
         vocab |= {w for words in language.METRIC_WORDS.values() for p in words for w in p.split()}
-        self.corrector = Corrector(vocab)
+        self.corrector = Corrector(vocab, known=english_words() - vocab)
         self._dims_for: dict[str, set[str]] = {}
 
     def dims_for(self, metric: str) -> set[str]:
@@ -107,6 +107,11 @@ class BuiltinInterpreter:
         stems = stem_all(words)
         mentions = self.lexicon.match(stems, skip=time.used)
         return Parsed(words, stems, time, mentions)
+
+    def names_metric(self, question: str) -> bool:
+        """True when ``question`` names a metric outright (for the router)."""
+        parsed = self.parse(question, dt.date.today())
+        return any(m.kind == "metric" and m.targets[0][1] >= 2 for m in parsed.mentions)
 
     def interpret(
         self, question: str, as_of: dt.date, previous: SemanticQuery | None = None

@@ -16,6 +16,7 @@ known to exceed the bound, so looking a word up in a few thousand words stays fa
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 
 def distance(a: str, b: str, bound: int = 3) -> int:
@@ -55,11 +56,25 @@ def allowed_edits(word: str) -> int:
     return 2
 
 
+def english_words() -> frozenset[str]:
+    """Common English words that sit near the practice vocabulary ("came" is not a typo of "james")."""
+    global _ENGLISH
+    if _ENGLISH is None:
+        path = Path(__file__).with_name("english_words.txt")
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        _ENGLISH = frozenset(w for w in lines if w and not w.startswith("#"))
+    return _ENGLISH
+
+
+_ENGLISH: frozenset[str] | None = None
+
+
 class Corrector:
     """Maps an unknown word to the closest known word within ``allowed_edits``."""
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
+    def __init__(self, vocabulary: Iterable[str], known: Iterable[str] = ()) -> None:
         self.vocabulary = {w for w in vocabulary if w}
+        self.known = frozenset(known)  # real words that are not typos of the vocabulary
         self._by_len: dict[int, list[str]] = {}
         for w in sorted(self.vocabulary):
             self._by_len.setdefault(len(w), []).append(w)
@@ -67,7 +82,7 @@ class Corrector:
 
     def correct(self, word: str) -> str:
         """``word`` itself when known, numeric or short; otherwise its nearest known word, if close."""
-        if word in self.vocabulary or not word.isalpha():
+        if word in self.vocabulary or word in self.known or not word.isalpha():
             return word
         hit = self._cache.get(word)
         if hit is not None:

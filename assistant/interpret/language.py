@@ -30,7 +30,7 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
         "on the books", "upcoming visits",
     ),
     "revenue": ("revenue", "gross revenue", "production", "sales", "charges", "billings", "income", "gross charges", "revenues"),
-    "collections": ("collections", "collected", "receipts", "cash collected", "payments received", "amount collected"),
+    "collections": ("collections", "collected", "collect", "receipts", "cash collected", "payments received", "amount collected"),
     "revenue_per_visit": (
         "revenue per visit", "revenue per patient", "revenue per exam", "average revenue per visit",
         "revenue per completed visit", "rev per visit", "average revenue per patient",
@@ -61,7 +61,7 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
     "click_rate": ("click rate", "ctr", "click through rate", "clickthrough rate", "click rates"),
     "recall_compliance_rate": ("recall compliance", "recall rate", "recall compliance rate", "recall completion rate"),
     "nps": ("nps", "net promoter score", "patient satisfaction", "satisfaction", "promoter score", "nps score"),
-    "units_sold": ("units sold", "items sold", "units", "quantity sold", "pieces sold", "sold", "unit sales", "sell", "pairs sold"),
+    "units_sold": ("units sold", "items sold", "units", "quantity sold", "pieces sold", "sold", "unit sales", "sell", "pairs sold", "selling", "best selling", "sellers", "best sellers", "top selling"),
     "stock_on_hand": ("stock on hand", "inventory on hand", "stock level", "stock", "inventory", "on hand", "stock levels"),
     "active_patients": ("active patients", "active patient base", "active patient count", "patient base"),
 }  # fmt: skip

@@ -75,9 +75,14 @@ class Lexicon:
         return lex
 
     def vocabulary(self) -> set[str]:
-        """Every word of every phrase (for the spelling corrector), with plural forms."""
+        """Every word of every full phrase (for the spelling corrector), with plural forms.
+
+        Partial spellings (a first name alone) are left out: a typo is only ever read as a
+        word people write in full."""
         words: set[str] = set()
-        for k in self.table:
+        for k, kinds in self.table.items():
+            if max(p for targets in kinds.values() for p in targets.values()) < 2:
+                continue
             for w in k.split():
                 words.update((w, w + "s", w + "es"))
         return words

@@ -108,10 +108,9 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
     for i, m in enumerate(r.metrics):
         if m in swaps and campaignish and swaps[m] in model_metrics:
             r.metrics[i] = swaps[m]
-        if m == "appointments" and p.has("booked", "scheduled", "upcoming", "coming"):
-            tr = p.time.time_range
-            if tr is not None and tr.start is not None and tr.start >= p.time_as_of:
-                r.metrics[i] = "upcoming_appointments"
+        tr = p.time.time_range
+        if m == "appointments" and tr is not None and tr.start is not None and tr.start >= p.time_as_of:
+            r.metrics[i] = "upcoming_appointments"  # appointments in the future can only be booked ones
         if (
             m == "completed_visits"
             and p.has("have", "active")

@@ -512,8 +512,6 @@ def _grains(p: _Parser, out: TimeParse) -> None:
             if prev in ("by", "per", "each", "every", "which", "what", "and") or (
                 prev == "by" or (w == nxt2 and nxt == "by")
             ):
-                if prev == "per" and p.tok(i - 2) in ("patient", "patients", "visit"):
-                    continue
                 out.grain = UNITS[w]
                 out.used.add(i)
                 if nxt == "by" and nxt2 == w:

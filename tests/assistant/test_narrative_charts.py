@@ -13,7 +13,7 @@ from assistant.narrative import MetricInfo, fmt_change, fmt_period, fmt_value, w
 from semantic_layer.query import TimeRange
 
 RATE = MetricInfo("no_show_rate", "No-show rate", "percent")
-REV = MetricInfo("revenue", "Revenue", "currency")
+REV = MetricInfo("revenue", "Revenue", "currency", additive=True)
 Q3 = TimeRange(dt.date(2026, 7, 1), dt.date(2026, 10, 1))
 Q2 = TimeRange(dt.date(2026, 4, 1), dt.date(2026, 7, 1))
 
