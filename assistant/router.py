@@ -99,7 +99,7 @@ DOC_WORDS = {
     "report", "reports", "notice", "notices", "vendor", "supplier", "suppliers", "mentioned", "mention", "said",
     "say", "says", "wrote", "written", "agreed", "announcement", "letter", "handbook", "manual",
     "checklist", "steps", "training", "explanation", "delay", "delays", "problem", "problems", "complaint",
-    "complaints", "incident", "incidents", "decide", "agenda", "sops",
+    "complaints", "incident", "incidents", "agenda",
 }  # fmt: skip
 DOC_LEADS = ("what did", "what was decided", "find the", "find our", "where is the", "how do we", "how do i",
              "how should", "what is the procedure", "what's the procedure", "what is our policy", "what does the",

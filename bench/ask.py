@@ -45,7 +45,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3, help="passes over the questions (the first is cold)")
     ap.add_argument("--cli", type=int, default=3, help="command-line runs to time (0: skip)")
     a = ap.parse_args()
-    spec = yaml.safe_load(open(a.eval, encoding="utf-8"))
+    with open(a.eval, encoding="utf-8") as fh:
+        spec = yaml.safe_load(fh)
     as_of = spec["as_of"] if isinstance(spec["as_of"], dt.date) else dt.date.fromisoformat(str(spec["as_of"]))
     cases = spec["cases"]
 
