@@ -85,7 +85,7 @@ class Recorded:
     @property
     def text(self) -> str:
         """The whole body as text (for scanning)."""
-        return json.dumps(self.body) if self.body is not None else ""
+        return json.dumps(self.body, ensure_ascii=False) if self.body is not None else ""
 
 
 @dataclass
