@@ -97,7 +97,7 @@ class Services:
             question,
             db_path=self.settings.db_path,
             context=context,
-            as_of=as_of or dt.date.today(),
+            as_of=as_of or self.settings.today(),
             role=user.role,
             location_ids=user.locations or None,
             settings=self.settings,
@@ -162,13 +162,23 @@ class Services:
         guarded = guard_sql(tree, catalog=eng.catalog, access=self.access(user), max_rows=eng.max_rows)
         return [""] + [str(r[0]) for r in eng.executor.run(guarded).rows]
 
+    def column_formats(self, ans: dict[str, Any]) -> dict[str, str]:
+        """Display format (count, percent, currency, minutes, hours, ...) of each metric column of an answer."""
+        out = {}
+        metrics = (ans.get("semantic_query") or {}).get("metrics") or []
+        for col in ans.get("columns") or []:
+            base = col.removesuffix("_previous")
+            if base in metrics:
+                out[col] = self.metric_format(base)
+        return out
+
     # -- dashboard ---------------------------------------------------------------------------
     def dashboard(self, user: User, period: str, location: str | None) -> DashboardView:
         """Tiles and call-outs for the dashboard, as display strings."""
         from assistant import dashboards
         from assistant.narrative import fmt_change, fmt_value
 
-        as_of = dt.date.today()
+        as_of = self.settings.today()
         run = lambda q: self.run_query(user, q)  # noqa: E731
         allowed = [m for m in dashboards.DASHBOARD_KPIS if self.access(user).allows_metric(m)]
         try:
@@ -227,14 +237,14 @@ class Services:
         """Monthly trend of ``metric`` over the last 13 whole months."""
         from assistant.dashboards import trend_query
 
-        q = trend_query(metric, dt.date.today(), location=location)
+        q = trend_query(metric, self.settings.today(), location=location)
         return self._chart(user, q, f"{self.metric_label(metric)} by month")
 
     def breakdown_chart(self, user: User, metric: str, dimension: str, period: str, location: str | None):
         """``metric`` by ``dimension`` over the period."""
         from assistant.dashboards import breakdown_query
 
-        q = breakdown_query(metric, dimension, dt.date.today(), period, location=location)
+        q = breakdown_query(metric, dimension, self.settings.today(), period, location=location)
         return self._chart(user, q, f"{self.metric_label(metric)} by {dimension}")
 
     def pin_chart(self, user: User, pin: dict[str, Any]) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ checked against it by a test. Environment variables win over ``secrets.toml``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -28,6 +29,7 @@ SETTINGS_HELP: dict[str, str] = {
     "OPENAI_API_KEY": "API key of the OpenAI-compatible LLM endpoint (optional; any text for local servers).",
     "OPENAI_BASE_URL": "Base URL of the OpenAI-compatible endpoint (e.g. http://localhost:11434/v1 for Ollama).",
     "ACUITY_LLM_MODEL": "Model name at that endpoint. The LLM is off unless this is set.",
+    "ACUITY_AS_OF": "Pin 'today' (YYYY-MM-DD) for the app's relative dates, for demos and tests; default the real date.",
     "ACUITY_LLM_FIRST": "1: the LLM interprets every question first; 0 (default): built-in first.",
 }
 
@@ -50,6 +52,11 @@ class Settings:
     openai_base_url: str | None
     llm_model: str | None
     llm_first: bool
+    as_of: dt.date | None = None
+
+    def today(self) -> dt.date:
+        """The app's "today": ACUITY_AS_OF when set, else the real date."""
+        return self.as_of or dt.date.today()
 
     @property
     def llm_enabled(self) -> bool:
@@ -81,6 +88,15 @@ def _flag(v: str | None, default: bool) -> bool:
     return v.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _date(v: str | None) -> dt.date | None:
+    if not v:
+        return None
+    try:
+        return dt.date.fromisoformat(v)
+    except ValueError as exc:
+        raise ValueError(f"ACUITY_AS_OF must be a date YYYY-MM-DD, got {v!r}") from exc
+
+
 def load_settings(env: dict[str, str] | None = None, root: Path | None = None) -> Settings:
     """Resolve settings from ``env`` (default ``os.environ``) and ``secrets.toml`` under ``root``."""
     env = dict(os.environ if env is None else env)
@@ -109,4 +125,5 @@ def load_settings(env: dict[str, str] | None = None, root: Path | None = None) -
         openai_base_url=get("OPENAI_BASE_URL"),
         llm_model=get("ACUITY_LLM_MODEL"),
         llm_first=_flag(get("ACUITY_LLM_FIRST"), False),
+        as_of=_date(get("ACUITY_AS_OF")),
     )

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from assistant.services import Services, build_demo_practice, warehouse_ready
 from assistant.settings import load_settings
 from assistant.ui import session
-from assistant.ui.pages import audit, chat, dashboard, reports, signin, sql
+from assistant.ui.pages import signin
 
+SCRIPTS = Path(__file__).parent / "scripts"
 PAGES = {
-    # page function, title, icon, roles that see it
-    "chat": (chat.render, "Ask", ":material/chat:", ("owner", "manager", "staff")),
-    "dashboard": (dashboard.render, "Dashboard", ":material/dashboard:", ("owner", "manager")),
-    "reports": (reports.render, "Reports", ":material/search:", ("owner", "manager", "staff")),
-    "sql": (sql.render, "SQL", ":material/code:", ("owner", "manager")),
-    "audit": (audit.render, "Audit", ":material/policy:", ("owner",)),
+    # page script, title, icon, roles that see it
+    "chat": ("chat.py", "Ask", ":material/chat:", ("owner", "manager", "staff")),
+    "dashboard": ("dashboard.py", "Dashboard", ":material/dashboard:", ("owner", "manager")),
+    "reports": ("reports.py", "Reports", ":material/search:", ("owner", "manager", "staff")),
+    "sql": ("sql.py", "SQL", ":material/code:", ("owner", "manager")),
+    "audit": ("audit.py", "Audit", ":material/policy:", ("owner",)),
 }
 
 
@@ -57,8 +60,8 @@ def run() -> None:
         if user is None:
             return
     pages = [
-        st.Page(fn, title=title, icon=icon, url_path=key, default=(key == "chat"))
-        for key, (fn, title, icon, roles) in PAGES.items()
+        st.Page(SCRIPTS / script, title=title, icon=icon, url_path=key, default=(key == "chat"))
+        for key, (script, title, icon, roles) in PAGES.items()
         if user.role in roles
     ]
     with st.sidebar:

@@ -20,6 +20,7 @@ def home(tmp_path, demo_db, monkeypatch) -> Path:
     """An ACUITY_HOME with a copy of the demo warehouse and no users file (local owner)."""
     shutil.copy(demo_db, tmp_path / "warehouse.duckdb")
     monkeypatch.setenv("ACUITY_HOME", str(tmp_path))
+    monkeypatch.setenv("ACUITY_AS_OF", "2026-10-01")  # the demo's data ends 2026-09-30
     for var in ("ACUITY_DB", "ACUITY_INDEX", "ACUITY_APP_DB", "ACUITY_USERS", "ACUITY_LLM_MODEL"):
         monkeypatch.delenv(var, raising=False)
     return tmp_path
@@ -117,3 +118,58 @@ def test_first_start_builds_the_demo_practice(tmp_path, demo_export, monkeypatch
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert any("Sign in" in t.value for t in at.title)
     assert any("Demo accounts" in i.value for i in at.info)
+
+
+def test_owner_pages_dashboard_sql_audit(home):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _ask(at, "No-show rate by location in 2025")
+    pin = next(b for b in at.button if b.key and b.key.startswith("pin_"))
+    pin.click().run(timeout=TIMEOUT)
+    # dashboard: eight KPI tiles, a trend, breakdowns and the pinned answer
+    at.switch_page("assistant/ui/scripts/dashboard.py").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    assert any("dashboard" in t.value.lower() for t in at.title)
+    assert len(at.metric) == 8
+    assert {m.label for m in at.metric} >= {"No-show rate", "Revenue", "NPS"}
+    assert len(at.get("plotly_chart")) >= 4  # trend, by location, by provider, the pin
+    assert any("No-show rate by location in 2025" in m.value for m in at.markdown)
+    # SQL mode: a rejected statement names why; a good one runs
+    at.switch_page("assistant/ui/scripts/sql.py").run(timeout=TIMEOUT)
+    at.text_area[0].set_value("SELECT * FROM read_csv('/etc/passwd')")
+    at.button(key="sql_run").click().run(timeout=TIMEOUT)
+    assert at.error and "Rejected" in at.error[0].value
+    at.text_area[0].set_value(
+        "SELECT location_name, count(*) AS n FROM appointments JOIN locations USING (location_id) GROUP BY 1"
+    )
+    at.button(key="sql_run").click().run(timeout=TIMEOUT)
+    assert not at.error and "Northside" in str(at.dataframe[0].value)
+    # audit: every turn so far, exportable
+    at.switch_page("assistant/ui/scripts/audit.py").run(timeout=TIMEOUT)
+    questions = at.dataframe[0].value["question"].tolist()
+    assert "No-show rate by location in 2025" in questions
+    assert any("location_name" in q for q in questions)  # the SQL-mode statement
+    assert at.get("download_button")
+
+
+def test_manager_dashboard_is_limited_to_own_location(home):
+    write_users_file(home / "users.toml", [(User("marcus", "manager", locations=("LOC2",)), "pw")])
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _sign_in(at, "marcus", "pw")
+    at.switch_page("assistant/ui/scripts/dashboard.py").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="dash_location").options == ["All locations", "Northside"]
+    with pytest.raises(ValueError):
+        at.switch_page("assistant/ui/scripts/audit.py").run(timeout=TIMEOUT)
+
+
+def test_reports_page_searches_scrubbed_documents(home, demo_export):
+    from ingest.documents import index_folder
+
+    index_folder(demo_export / "documents", home / "index")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("assistant/ui/scripts/reports.py").run(timeout=TIMEOUT)
+    at.text_input(key="reports_query").set_value("frame supplier delay").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert "supplier" in text.lower()
+    assert at.expander, "no document text expander"

@@ -59,13 +59,31 @@ def _render_citations(ans: dict[str, Any]) -> None:
             st.markdown(c.get("snippet_markdown") or c.get("snippet") or "")
 
 
+NUMBER_FORMATS = {
+    "percent": "percent",
+    "currency": "dollar",
+    "minutes": "%.1f min",
+    "hours": "%.1f h",
+    "count": "localized",
+}
+
+
+def _column_config(ans: dict[str, Any]) -> dict[str, Any]:
+    formats = session.services().column_formats(ans)
+    return {
+        col: st.column_config.NumberColumn(col.replace("_", " "), format=NUMBER_FORMATS[fmt])
+        for col, fmt in formats.items()
+        if fmt in NUMBER_FORMATS
+    }
+
+
 def _render_data(ans: dict[str, Any], idx: int) -> None:
     for fig in svc_mod.kpi_figures(ans):
         st.metric(fig["label"], fig["value"], fig.get("delta"), delta_color=fig.get("delta_color", "normal"))
     if ans.get("chart"):
         st.plotly_chart(go.Figure(ans["chart"]), key=f"chart_{idx}")
     if ans.get("rows"):
-        st.dataframe(svc_mod.answer_table(ans), hide_index=True)
+        st.dataframe(svc_mod.answer_table(ans), hide_index=True, column_config=_column_config(ans))
         st.download_button(
             "Download CSV",
             svc_mod.answer_csv(ans),
@@ -114,17 +132,23 @@ def render() -> None:
     """The chat page."""
     st.title("Ask Acuity")
     history = session.history()
+    intro = st.empty()
     if not history:
-        st.caption("Ask about visits, no-shows, revenue, wait times, marketing, recalls, inventory or NPS.")
-        cols = st.columns(3)
-        for i, q in enumerate(SUGGESTIONS):
-            if cols[i % 3].button(q, key=f"suggest_{i}"):
-                st.session_state["pending_question"] = q
+        with intro.container():
+            st.caption(
+                "Ask about visits, no-shows, revenue, wait times, marketing, recalls, inventory or NPS."
+            )
+            cols = st.columns(3)
+            for i, q in enumerate(SUGGESTIONS):
+                if cols[i % 3].button(q, key=f"suggest_{i}"):
+                    st.session_state["pending_question"] = q
     pending = st.session_state.pop("pending_question", None)
     typed = st.chat_input("Ask a question about your practice")
     question = typed or pending
     if question:
-        _ask(question)
+        intro.empty()
+        with st.spinner("Working it out…"):
+            _ask(question)
     for idx, turn in enumerate(history):
         with st.chat_message("user"):
             st.markdown(turn["question"])

@@ -41,6 +41,8 @@ def render() -> None:
         chart = svc.breakdown_chart(user, metric, dim, period, location or None)
         if chart:
             col.plotly_chart(go.Figure(chart), key=f"dash_by_{dim}")
+        else:
+            col.info(f"No {svc.metric_label(metric).lower()} by {dim} for this period.")
     pins = svc.store.pins()
     if pins:
         st.subheader("Pinned answers")

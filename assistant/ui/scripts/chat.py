@@ -1,0 +1,5 @@
+"""Streamlit page script: renders the chat page (see assistant/ui/pages/chat.py)."""
+
+from assistant.ui.pages.chat import render
+
+render()
