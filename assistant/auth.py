@@ -9,6 +9,10 @@ The file looks like::
     role = "owner"
     password_hash = "pbkdf2_sha256$600000$<salt hex>$<hash hex>"
 
+    [users."ana@example.org"]   # signed in by the identity provider (Streamlit OIDC)
+    role = "owner"
+    sso = true
+
     [users.sam]
     role = "manager"
     locations = ["LOC2"]   # a manager sees only these locations
@@ -93,12 +97,15 @@ class UserStore:
                 raise AuthError(
                     f"{path}: user {name!r} has role {role!r}; expected one of {', '.join(ROLES)}"
                 )
-            if not entry.get("password_hash"):
-                raise AuthError(f"{path}: user {name!r} has no password_hash")
+            if not entry.get("password_hash") and not entry.get("sso"):
+                raise AuthError(f"{path}: user {name!r} has no password_hash (or sso = true)")
             locs = tuple(str(x) for x in entry.get("locations") or ())
             if role == "manager" and not locs:
                 raise AuthError(f"{path}: manager {name!r} needs at least one location id in 'locations'")
-            users[name] = (User(name, role, str(entry.get("display_name", "")), locs), entry["password_hash"])
+            users[name] = (
+                User(name, role, str(entry.get("display_name", "")), locs),
+                entry.get("password_hash", ""),
+            )
         return cls(users, bool(data.get("demo", False)))
 
     def authenticate(self, username: str, password: str) -> User | None:
@@ -108,7 +115,16 @@ class UserStore:
             verify_password(password, hash_password("dummy", iterations=_ITERATIONS))
             return None
         user, stored = entry
-        return user if verify_password(password, stored) else None
+        return user if stored and verify_password(password, stored) else None
+
+    def sso_user(self, email: str | None) -> User | None:
+        """The user an identity provider signed in (matched by e-mail, case-insensitive), if listed."""
+        if not email:
+            return None
+        for name, (user, _) in self.users.items():
+            if name.lower() == email.strip().lower():
+                return user
+        return None
 
 
 def _toml_str(s: str) -> str:

@@ -150,3 +150,12 @@ def test_users_cli_add_list_remove(tmp_path, capsys, monkeypatch):
     assert main(["users", "--file", str(path), "remove", "nm"]) == 0
     assert main(["users", "--file", str(path), "remove", "nm"]) == 2
     assert "nm" not in UserStore.load(path).users
+
+
+def test_sso_users_match_by_email_and_cannot_use_a_password(tmp_path):
+    path = tmp_path / "users.toml"
+    path.write_text('[users."Ana@Example.org"]\nrole = "owner"\nsso = true\n')
+    store = UserStore.load(path)
+    assert store.sso_user("ana@example.org").role == "owner"
+    assert store.sso_user("bob@example.org") is None and store.sso_user(None) is None
+    assert store.authenticate("Ana@Example.org", "") is None
