@@ -165,7 +165,8 @@ def write(
         series = [(r[idx[g]], _num(r[mi])) for r in rows if _num(r[mi]) is not None]
         if not series:
             return f"{m.label} has no values {fmt_period(time_range)}."
-        if g in ("day_of_week", "hour_of_day") or len(dimensions) > 1:
+        chronological = all(str(a[0]) <= str(b[0]) for a, b in zip(series, series[1:], strict=False))
+        if g in ("day_of_week", "hour_of_day") or len(dimensions) > 1 or not chronological:
             return _ranking(series, m, [g], additive=m.additive)
         hi = max(series, key=lambda t: t[1])
         lo = min(series, key=lambda t: t[1])

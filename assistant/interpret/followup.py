@@ -102,6 +102,13 @@ def merge(
     time_range, compare = prev.time_range, prev.compare_range
     if r.named_time:
         time_range, compare = r.time_range, r.compare_range
+    elif r.compare_unit and time_range is not None and time_range.start is not None:
+        from assistant.interpret.timeexpr import Period, previous_period, shift_range
+
+        if r.compare_unit == "prev":  # "compare with the previous period"
+            compare = previous_period(Period(time_range.start, time_range.end))
+        else:  # "compare that to last year": the same span one unit earlier
+            compare = shift_range(time_range, r.compare_unit, -1)
     elif r.compare_range is not None:
         compare = r.compare_range
     avail = interp.dims_for(metrics[0]) if metrics and metrics[0] in interp.model.metrics else set()

@@ -13,13 +13,14 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
     "completed_visits": (
         "visits", "completed visits", "patient visits", "patients seen", "exams done", "completed appointments",
         "exams performed", "eye exams", "exams completed", "visit count", "number of visits", "patient volume",
+        "busy", "busiest", "busier", "traffic",
     ),
-    "no_shows": ("no shows", "missed appointments", "missed appts", "dnas", "no show count", "number of no shows"),
+    "no_shows": ("no shows", "missed", "no showed", "missed appointments", "missed appts", "dnas", "no show count", "number of no shows"),
     "no_show_rate": (
         "no show rate", "no show percent", "no show percentage", "no show ratio", "missed appointment rate",
         "dna rate", "rate of no shows", "share of no shows", "noshow rate",
     ),
-    "cancellations": ("cancellations", "cancels", "cancelled appointments", "canceled appointments", "number of cancellations"),
+    "cancellations": ("cancellations", "cancels", "cancelled", "canceled", "cancelled appointments", "canceled appointments", "number of cancellations"),
     "cancellation_rate": (
         "cancellation rate", "cancel rate", "cancellation percent", "cancellation percentage", "rate of cancellations",
         "cancelation rate",
@@ -71,6 +72,8 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
 VAGUE_WORDS: dict[str, tuple[str, ...]] = {
     "rate": ("no_show_rate", "cancellation_rate", "optical_capture_rate", "recall_compliance_rate", "open_rate", "click_rate"),
     "percentage": ("no_show_rate", "cancellation_rate", "optical_capture_rate", "recall_compliance_rate"),
+    "percent": ("no_show_rate", "cancellation_rate", "optical_capture_rate", "recall_compliance_rate"),
+    "share": ("no_show_rate", "cancellation_rate", "optical_capture_rate", "recall_compliance_rate"),
     "time": ("avg_wait_minutes", "avg_visit_minutes", "hours_worked"),
     "cost": ("marketing_spend", "cost_per_new_patient"),
     "performance": ("revenue", "completed_visits", "no_show_rate", "nps"),
@@ -173,20 +176,8 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
 }
 
 # Ranking words: (descending?) — "best"/"worst" depend on the metric's good direction.
-ORDER_DESC = {"highest", "most", "largest", "biggest", "greatest", "max", "maximum", "top", "busiest", "peak", "high", "more", "best-performing", "leading"}  # fmt: skip
-ORDER_ASC = {
-    "lowest",
-    "least",
-    "fewest",
-    "smallest",
-    "min",
-    "minimum",
-    "bottom",
-    "slowest",
-    "quietest",
-    "low",
-    "less",
-}
+ORDER_DESC = {"highest", "most", "largest", "biggest", "greatest", "max", "maximum", "top", "busiest", "peak", "high", "more", "leading", "longest", "busier"}  # fmt: skip
+ORDER_ASC = {"lowest", "least", "fewest", "smallest", "min", "minimum", "bottom", "slowest", "quietest", "low", "less", "shortest"}  # fmt: skip
 ORDER_GOOD = {"best", "strongest"}
 ORDER_BAD = {"worst", "weakest", "poorest"}
 

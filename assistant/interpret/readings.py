@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.interpret import language
 from assistant.interpret.timeexpr import GRAIN_NOUN, NUMBERS, default_grain
@@ -19,6 +19,8 @@ from semantic_layer.query import Filter, OrderBy, TimeRange
 if TYPE_CHECKING:
     from assistant.interpret.builtin import BuiltinInterpreter, Parsed
 
+RATE_OF = {"no_shows": "no_show_rate", "cancellations": "cancellation_rate"}
+SHARE_WORDS = {"rate", "percentage", "percent", "share", "proportion", "ratio"}
 COUNT_WORDS = ("how", "many", "number", "count", "total", "busiest", "most", "fewest")
 CAMPAIGN_DIMS = ("campaign", "marketing_channel", "service_line")
 BREAKDOWN_CUES = (
@@ -57,6 +59,8 @@ class Readings:
     named_grain: str | None = None
     named_filter_dims: set[str] = field(default_factory=set)
     named_order: bool = False
+    compare_unit: str | None = None
+    weak_metrics: list[str] = field(default_factory=list)
     order_desc: bool = True
     vague: list[str] = field(default_factory=list)
 
@@ -76,6 +80,7 @@ def _metrics(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
         elif m.kind == "vague":
             r.vague.append(m.targets[0][0])
     names = list(dict.fromkeys(strong or weak))
+    r.weak_metrics = list(dict.fromkeys(weak))
     # "revenue per visit" is one metric, "revenue and visits" two: keep distinct metrics in order
     r.metrics = names
     r.named_metric = bool(names)
@@ -118,6 +123,10 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
             and p.has("patient")
         ):
             r.metrics[i] = "active_patients"
+    if set(r.vague) & SHARE_WORDS or p.has("percent", "percentage", "proportion", "share", "fraction"):
+        rates = list(dict.fromkeys(RATE_OF[m] for m in r.metrics + r.weak_metrics if m in RATE_OF))
+        if rates:
+            r.metrics = rates  # "what percent of appointments were no-shows": the no-show rate
     r.metrics = [m for m in dict.fromkeys(r.metrics) if m in model_metrics]
 
 
@@ -182,14 +191,54 @@ def _dimensions(
                         language.DIMENSION_PREFERENCE.index(d) if d in language.DIMENSION_PREFERENCE else 99
                     ),
                 )[0]
-        cue = p.words[m.start - 1] if m.start > 0 else ""
-        same_value = any(m.start <= 0 or True for d, _ in values if d == dim)
-        if dim in value_dims and same_value and cue not in BREAKDOWN_CUES:
-            continue  # "at the Northside location": the head noun of a filter
-        # "frames brand": a value followed by its dimension word is a filter plus a breakdown
+        if not _is_breakdown(p, m, dim in value_dims, len([x for x in p.mentions if x.kind == "dimension"])):
+            continue  # "at the Northside location", "spend on campaigns": the head noun, not a breakdown
         if dim not in r.dimensions:
             r.dimensions.append(dim)
     r.named_dims = list(r.dimensions)
+
+
+SKIPPABLE = {
+    "the",
+    "all",
+    "different",
+    "individual",
+    "our",
+    "each",
+    "every",
+    "of",
+    "a",
+    "an",
+    "and",
+    "or",
+    "its",
+    "their",
+}
+AFTER_CUES = ("ranked", "sorted", "ordered", "compared", "ranking", "breakdown", "split")
+
+
+def _is_breakdown(p: Parsed, m: Any, has_value: bool, n_dims: int) -> bool:
+    """A dimension word groups the answer when a cue says so: 'by X', 'each X', 'which X', 'top 3 X', ..."""
+    values_at = {i for x in p.mentions if x.kind == "value" for i in range(x.start, x.end)}
+    i = m.start - 1
+    steps = 0
+    while i >= 0 and steps < 4:
+        w = p.words[i]
+        if w in BREAKDOWN_CUES or w in ("compare", "comparing", "vs", "versus", "rank", "among", "per"):
+            return not has_value or w in ("by", "per", "each", "every", "across", "which", "what")
+        if w in SKIPPABLE or w.isdigit() or w in NUMBERS or i in values_at or i in p.time.used:
+            i -= 1
+            steps += 1
+            continue
+        break
+    nxt = p.words[m.end] if m.end < len(p.words) else ""
+    if nxt in AFTER_CUES:
+        return True
+    ordering = any(
+        w in language.ORDER_DESC | language.ORDER_ASC | language.ORDER_GOOD | language.ORDER_BAD
+        for w in p.words
+    )
+    return ordering and not has_value and n_dims == 1
 
 
 def _filters(interp: BuiltinInterpreter, p: Parsed, values: list[tuple[str, str]], r: Readings) -> None:
@@ -287,7 +336,8 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
         r.dimensions.append(grain)
         if not r.order_by and grain not in ("day_of_week", "hour_of_day") or not r.order_by:
             r.order_by = [OrderBy(grain, False)]
-    r.named_time = t.time_range is not None
+    r.named_time = t.time_range is not None and not t.main_defaulted
+    r.compare_unit = t.compare_unit
     forward = bool(r.metrics) and r.metrics[0] == "upcoming_appointments"
     if t.time_range is not None:
         r.time_range = t.time_range
@@ -317,6 +367,8 @@ def clarify_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
     suffix = ""
     if r.dimensions:
         suffix = " by " + " and ".join(d.replace("_", " ") for d in r.dimensions)
+    for f in r.filters:
+        suffix += " for " + " and ".join(v.replace("_", " ") for v in f.values)
     r.choices = [f"{_label(interp, m)}{suffix}" for m in pool]
     what = f"Which {r.vague[0]}" if r.vague else "Which number"
     r.clarify = f"{what} do you mean?" if r.vague else "Which number would you like to see?"

@@ -99,6 +99,8 @@ class TimeParse:
     trend: bool = False
     used: set[int] = field(default_factory=set)
     period: Period | None = None
+    compare_unit: str | None = None  # "vs last year", "month over month": shift the period by this unit
+    main_defaulted: bool = False  # no period named: the comparison chose one (year to date, ...)
 
 
 # ---------------------------------------------------------------- calendar arithmetic
@@ -386,6 +388,8 @@ def _compare_marker(p: _Parser, i: int) -> tuple[str, int] | None:
         return UNITS[p.tok(i + 1)], i + 3
     if w in ("previous", "prior", "preceding", "last") and p.tok(i + 1) == "period":
         return "prev", i + 2
+    if w == "the" and p.tok(i + 1) in UNITS and p.tok(i + 2) in ("before", "prior", "earlier"):
+        return "prev", i + 3
     return None
 
 
@@ -395,7 +399,7 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
     out = TimeParse()
     periods: list[tuple[Period, int]] = []  # (period, token index)
     compare_unit: str | None = None
-    saw_vs = False
+    vs_at = -1
     i = 0
     while i < len(toks):
         w = toks[i]
@@ -405,8 +409,8 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
             out.used.update(range(i, marker[1]))
             i = marker[1]
             continue
-        if w in VS or (w in ("compared", "compare", "comparing", "relative") and True):
-            saw_vs = True
+        if w in VS or w in ("compared", "compare", "comparing", "relative"):
+            vs_at = len(periods)
             out.used.add(i)
             if toks[i + 1 : i + 2] and toks[i + 1] in ("to", "with", "against"):
                 out.used.add(i + 1)
@@ -457,6 +461,9 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
             continue
         i += 1
     _grains(p, out)
+    if len(periods) == 1 and vs_at == 0 and periods[0][0].relative:
+        compare_unit = periods[0][0].unit  # "compared to last year": no period of its own
+        periods = []
     if periods:
         main = periods[0][0]
         out.period = main
@@ -472,13 +479,12 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
                 if start < as_of
                 else Period(shift(start, unit, -1), start, unit)
             )
-            out.period, out.time_range = main, main.range
+            out.period, out.time_range, out.main_defaulted = main, main.range, True
+        out.compare_unit = compare_unit
         if compare_unit == "prev":
             out.compare_range = previous_period(out.period)
         else:
             out.compare_range = shift_range(out.period.range, compare_unit, -1)
-    elif saw_vs and out.compare_range is None and out.period is not None and out.period.unit != "range":
-        pass  # "vs" with one period and no second: nothing to compare with
     return out
 
 

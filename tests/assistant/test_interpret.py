@@ -154,6 +154,25 @@ FOLLOWUPS = [
         {"dims": ["provider"], "filters": {"location": ["Lakeview"]}},
     ),
     (["revenue by provider in 2025"], "top 3", {"dims": ["provider"], "limit": 3, "desc": True}),
+    (
+        ["revenue last quarter"],
+        "compare that to last year",
+        {
+            "metrics": ["revenue"],
+            "time": ["2026-07-01", "2026-10-01"],
+            "compare": ["2025-07-01", "2025-10-01"],
+        },
+    ),
+    (
+        ["new patients by month this year"],
+        "by week instead",
+        {"dims": ["week"], "time": ["2026-01-01", "2026-10-01"]},
+    ),
+    (
+        ["no-shows by location in 2025"],
+        "how about cancellations?",
+        {"metrics": ["cancellations"], "dims": ["location"]},
+    ),
 ]
 
 
