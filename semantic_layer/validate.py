@@ -23,10 +23,10 @@ from semantic_layer.model import (
     Metric,
     MetricType,
     SemanticModel,
-    TimeType,
     parse_sql,
 )
 from semantic_layer.query import TIME_GRAINS
+from semantic_layer.validate_warehouse import validate_against_warehouse  # noqa: F401 - re-exported
 
 Rule = Callable[[SemanticModel], list[Problem]]
 RULES: dict[str, Rule] = {}
@@ -416,35 +416,3 @@ def validate_model(model: SemanticModel) -> list[Problem]:
         except Exception as exc:  # noqa: BLE001 - report, keep validating
             problems.append(Problem("?", 0, name, f"rule crashed: {type(exc).__name__}: {exc}"))
     return problems
-
-
-def validate_against_warehouse(model: SemanticModel, con: Any) -> list[Problem]:
-    """Problems where the model's tables, columns or time column types differ from the live warehouse."""
-    rows = con.execute(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'main'"
-    ).fetchall()
-    live: dict[str, dict[str, str]] = {}
-    for table, column, dtype in rows:
-        live.setdefault(table, {})[column] = str(dtype).upper()
-    out = []
-    for t in model.tables.values():
-        if t.name not in live:
-            out.append(_p(t.loc, "warehouse", f"table '{t.name}' is not in the warehouse"))
-            continue
-        for c in t.columns.values():
-            if c.name not in live[t.name]:
-                out.append(
-                    _p(c.loc or t.loc, "warehouse", f"column '{t.name}.{c.name}' is not in the warehouse")
-                )
-        for col, typ in t.time_columns.items():
-            actual = live[t.name].get(col, "")
-            want = "DATE" if typ is TimeType.DATE else "TIMESTAMP"
-            if actual and not actual.startswith(want):
-                out.append(
-                    _p(
-                        t.loc,
-                        "warehouse",
-                        f"time column '{t.name}.{col}' is {actual}, model says {typ.value}",
-                    )
-                )
-    return out
