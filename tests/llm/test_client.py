@@ -181,3 +181,20 @@ def test_azure_style_url_sends_api_version_and_api_key(server, tmp_path: Path):
     assert req.path == "/v1/chat/completions"
     assert req.query == {"api-version": ["2024-10-21"]}
     assert req.headers["api-key"] == "azure-key"
+
+
+def test_docs_cover_every_llm_setting_and_endpoint():
+    from assistant.settings import SETTINGS_HELP
+
+    doc = (Path(__file__).parents[2] / "docs" / "llm.md").read_text()
+    llm_settings = [k for k in SETTINGS_HELP if k.startswith(("OPENAI_", "ACUITY_LLM_"))]
+    assert len(llm_settings) == 4 and all(f"`{k}`" in doc for k in llm_settings)
+    for recipe in (
+        "### OpenAI",
+        "### Azure OpenAI",
+        "### Ollama",
+        "### vLLM",
+        "### llama.cpp",
+        "acuity eval",
+    ):
+        assert recipe in doc
