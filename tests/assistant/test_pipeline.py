@@ -164,3 +164,50 @@ def test_cli_prints_exactly_one_json_object(demo_db):
     assert tuple(data) == JSON_KEYS
     assert data["kind"] == "answer" and data["semantic_query"]["dimensions"] == ["provider"]
     assert dt.date.fromisoformat(AS_OF.isoformat())
+
+
+NOSHOW_MD = """---
+title: Northside huddle notes, April 2026
+date: 2026-04-06
+type: meeting_notes
+---
+# No-shows in March
+
+No-shows rose at Northside in March because the reminder texts stopped after the phone system change.
+The team agreed to restart reminder calls the day before each appointment.
+"""
+SOP_MD = """---
+title: SOP contact lens reordering
+date: 2025-02-10
+type: sop
+---
+# Reordering contact lenses
+
+Check the reorder point each Monday, then place the contact lens order with the supplier portal.
+"""
+
+
+@pytest.fixture(scope="module")
+def small_index(tmp_path_factory):
+    from ingest.documents import index_folder
+
+    docs = tmp_path_factory.mktemp("docs")
+    (docs / "2026-04-06_northside-huddle.md").write_text(NOSHOW_MD, encoding="utf-8")
+    (docs / "2025-02-10_sop-cl-reorder.md").write_text(SOP_MD, encoding="utf-8")
+    path = tmp_path_factory.mktemp("index")
+    index_folder(docs, path)
+    return path
+
+
+def test_why_question_gives_the_number_and_the_passages(demo_db, small_index):
+    data = ask(demo_db, "Why did no-shows rise at Northside in March?", index_path=small_index)
+    assert data["kind"] == "answer"
+    assert data["rows"] and data["semantic_query"]["filters"][0]["values"] == ["Northside"]
+    assert data["citations"] and data["citations"][0]["title"] == "Northside huddle notes, April 2026"
+
+
+def test_document_question_cites_passages(demo_db, small_index):
+    data = ask(demo_db, "Find the procedure for reordering contact lenses", index_path=small_index)
+    assert data["kind"] == "documents"
+    assert data["citations"][0]["title"] == "SOP contact lens reordering"
+    assert data["rows"] == [] and data["sql"] is None
