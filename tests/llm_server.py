@@ -95,6 +95,7 @@ class _State:
     responder: Callable[[dict[str, Any]], Reply] | None = None
     supports_json_schema: bool = True
     supports_json_object: bool = True
+    rejects_temperature: bool = False
     models: tuple[str, ...] = ("scripted-model",)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -189,6 +190,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, _completion(body.get("model", ""), reply))
 
     def _unsupported_format(self, body: dict[str, Any]) -> str:
+        if self.state.rejects_temperature and "temperature" in body:
+            return "Unsupported value: 'temperature' does not support 0 with this model."
         kind = (body.get("response_format") or {}).get("type")
         if kind == "json_schema" and not self.state.supports_json_schema:
             return "response_format json_schema is not supported by this server"
@@ -275,8 +278,16 @@ class ScriptedLLMServer:
         """Answer requests with ``responder(body)`` once the script is empty."""
         self._state.responder = responder
 
-    def set_support(self, *, json_schema: bool | None = None, json_object: bool | None = None) -> None:
-        """Change which ``response_format`` kinds the server accepts (others get a 400)."""
+    def set_support(
+        self,
+        *,
+        json_schema: bool | None = None,
+        json_object: bool | None = None,
+        temperature: bool | None = None,
+    ) -> None:
+        """Change which ``response_format`` kinds (and whether ``temperature``) the server accepts; else 400."""
+        if temperature is not None:
+            self._state.rejects_temperature = not temperature
         if json_schema is not None:
             self._state.supports_json_schema = json_schema
         if json_object is not None:

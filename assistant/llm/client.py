@@ -116,6 +116,10 @@ def _reason(exc: Exception) -> str:
     return _transient(exc) or "error"
 
 
+def _rejects_temperature(exc: Exception) -> bool:
+    return isinstance(exc, openai.BadRequestError) and "temperature" in str(exc).lower()
+
+
 def _response_format(mode: JsonMode, schema: Mapping[str, Any]) -> dict[str, Any] | None:
     if mode == "json_schema":
         return {
@@ -191,6 +195,11 @@ class OpenAIChatModel:
             try:
                 return self._client.chat.completions.create(model=self.name, **kwargs)
             except openai.OpenAIError as exc:
+                if _rejects_temperature(exc) and "temperature" in kwargs:
+                    log.info("endpoint rejects temperature for %r; sending none from now on", self.name)
+                    self.temperature = None  # e.g. reasoning models accept only their default
+                    kwargs.pop("temperature")
+                    continue
                 transient = _transient(exc)
                 if transient is None or attempt >= self.retry.max_retries:
                     raise LLMError(
@@ -222,6 +231,7 @@ class OpenAIChatModel:
         msgs = [dict(m) for m in messages]
         if json_schema is None:
             return self._reply(self._call(messages=msgs, **self._options()), None)
+        start = self._mode_floor
         while True:
             mode = _MODES[self._mode_floor]
             fmt = _response_format(mode, json_schema)
@@ -230,6 +240,8 @@ class OpenAIChatModel:
                 return self._reply(self._call(messages=msgs, **extra, **self._options()), mode)
             except LLMError as exc:
                 if exc.reason != "bad_request" or mode == "text":
+                    if exc.reason == "bad_request":
+                        self._mode_floor = start  # every mode failed alike: the format was not the problem
                     raise
                 log.info("endpoint rejected response_format %s (%s); stepping down", mode, exc)
                 self._mode_floor += 1

@@ -198,3 +198,20 @@ def test_docs_cover_every_llm_setting_and_endpoint():
         "acuity eval",
     ):
         assert recipe in doc
+
+
+def test_endpoint_rejecting_temperature_is_sent_none(chat, server):
+    server.set_support(temperature=False)
+    server.script(Reply.json({"n": 1}), Reply.text("again"))
+    assert chat.complete(ASK, json_schema=SCHEMA).json_mode == "json_schema"
+    assert chat.complete(ASK).text == "again"
+    sent = ["temperature" in r.body for r in server.chat_requests]
+    assert sent == [True, False, False]  # learnt once, remembered
+
+
+def test_unrelated_bad_request_does_not_downgrade_json_mode(chat, server):
+    server.script(*[Reply.error(400, "context length exceeded")] * 3, Reply.json({"n": 1}))
+    with pytest.raises(LLMError) as err:
+        chat.complete(ASK, json_schema=SCHEMA)
+    assert err.value.reason == "bad_request"
+    assert chat.complete(ASK, json_schema=SCHEMA).json_mode == "json_schema"
