@@ -11,6 +11,7 @@ Name lexicons (``scrub_data/``) come from the names-dataset package; see its REA
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -158,11 +159,14 @@ _ABBREVIATIONS = HONORIFICS | CLINICIAN | {"st", "jr", "sr", "pt", "mt", "ft", "
 
 
 def _variants(words: Iterable[str]) -> frozenset[str]:
-    """Case-folded words plus their accent-stripped forms."""
+    """Case-folded words plus their accent-stripped and apostrophe variants."""
     out = set()
     for w in words:
-        out.add(w.casefold())
-        out.add(_fold(w))
+        for form in (w.casefold(), _fold(w)):
+            out.add(form)
+            if "'" in form or "’" in form:
+                out.add(form.replace("’", "'"))
+                out.add(form.replace("'", "’"))
     return frozenset(out)
 
 
@@ -170,7 +174,8 @@ class NameFinder:
     """Precompiled name sets; ``replace(text)`` puts ``[NAME]`` over every name found."""
 
     def __init__(self, known_names: Iterable[str] = ()) -> None:
-        parts = (p.strip(".,") for name in known_names for p in str(name or "").split())
+        parts = [p.strip(".,") for name in known_names for p in str(name or "").split()]
+        parts += [h for p in parts if "-" in p for h in p.split("-") if len(h) >= 3]  # García-López
         known = set(_variants(p for p in parts if len(p) >= 2))
         self.common = common_name_words()
         self.known = frozenset(known)
@@ -207,10 +212,12 @@ class NameFinder:
         n = len(toks)
         name = [False] * n
         protected = [False] * n
+        starts = [t.start for t in toks]
         for m in self._keep.finditer(text):
-            for i, t in enumerate(toks):
-                if t.start >= m.start() and t.end <= m.end():
-                    protected[i] = True
+            i = bisect.bisect_left(starts, m.start())
+            while i < n and toks[i].end <= m.end():
+                protected[i] = True
+                i += 1
         # Clinicians: "Dr. Maya Patel", "Dr Patel", "Dr. R. Ferreira", "Doctor Kim".
         for i, t in enumerate(toks):
             if t.key in CLINICIAN:
