@@ -174,7 +174,8 @@ class NameFinder:
     """Precompiled name sets; ``replace(text)`` puts ``[NAME]`` over every name found."""
 
     def __init__(self, known_names: Iterable[str] = ()) -> None:
-        parts = [p.strip(".,") for name in known_names for p in str(name or "").split()]
+        # Non-strings (None, a NaN from a data frame) are no names.
+        parts = [p.strip(".,") for name in known_names if isinstance(name, str) for p in name.split()]
         parts += [h for p in parts if "-" in p for h in p.split("-") if len(h) >= 3]  # García-López
         known = set(_variants(p for p in parts if len(p) >= 2))
         self.common = common_name_words()
