@@ -71,7 +71,7 @@ SELECT
     TRY_CAST(TRIM("AppointmentDay") AS TIMESTAMP) AS scheduled_at,
     TRY_CAST(TRIM("Age") AS DOUBLE) AS age_num,
     COALESCE(TRIM("No-show"), '') AS no_show,
-    NULLIF(TRIM("Neighbourhood"), '') AS neighbourhood
+    NULLIF(REGEXP_REPLACE(UPPER(TRIM("Neighbourhood")), '\\s+', ' ', 'g'), '') AS neighbourhood
 FROM numbered
 """
 
@@ -299,8 +299,7 @@ def _location_map(con: duckdb.DuckDBPyConnection, src: Path) -> None:
     """``locmap``: one row per neighbourhood of a mappable row (81 in the 2016 file)."""
     names = [r[0] for r in con.execute(_DISTINCT_NEIGHBOURHOODS).fetchall()]
     rows = [(n, location_id(n), location_name(n)) for n in names]
-    ids = {r[1] for r in rows}
-    if len(ids) != len({n.strip().upper() for n in names}):
+    if len({r[1] for r in rows}) != len(rows):
         raise AdapterError(src, "two neighbourhoods hash to the same location_id")
     con.execute("CREATE TABLE locmap (neighbourhood VARCHAR, location_id VARCHAR, location_name VARCHAR)")
     if rows:
