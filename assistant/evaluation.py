@@ -164,6 +164,8 @@ class CaseResult:
     kind: str | None
     reason: str | None
     elapsed_ms: float
+    answer: dict[str, Any] | None = field(default=None, repr=False)
+    gold: list[tuple] | None = field(default=None, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -265,7 +267,7 @@ def run_set(
             why = None
         ms = (time.perf_counter() - t0) * 1000
         reason = why or score_case(case, answer, gold)
-        res = CaseResult(case["id"], expect, (answer or {}).get("kind"), reason, ms)
+        res = CaseResult(case["id"], expect, (answer or {}).get("kind"), reason, ms, answer, gold)
         report.results.append(res)
         if on_case:
             on_case(res)

@@ -31,6 +31,25 @@ def test_dev_set_accuracy(demo_db):
     assert report.accuracy >= 0.9, "\n".join(report.lines())
     for kind, (passed, total) in report.by_kind().items():
         assert passed / total >= 0.5, kind
+    # the reference scorer gives every case the same verdict
+    ref = _reference_scorer()
+    cases = {c["id"]: c for c in spec["cases"]}
+    for res in report.results:
+        case, ans = cases[res.id], res.answer
+        theirs = ans is not None and ans["kind"] == res.expect
+        if theirs and res.expect == "answer":
+            mode, ordered = case.get("match", "rows"), case.get("ordered", False)
+            theirs = ref.compare(res.gold, ans["rows"], mode, ordered) is None
+        assert theirs == res.passed, res.id
+
+
+def _reference_scorer():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("reference_score", SHARED / "eval" / "score.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def test_json_is_plain_and_complete(demo_db):
