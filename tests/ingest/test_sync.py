@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -324,3 +325,80 @@ def test_cli_reports_a_broken_file(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ACUITY_SECRET", "x")
     assert main(["ingest", str(src), "--db", str(tmp_path / "wh.duckdb")]) == 1
     assert "staff.csv, line 1" in capsys.readouterr().err
+
+
+# --- the full demo practice (shared fixtures of tests/conftest.py) ---------------------------
+
+_TOKENS = (
+    r"[A-Z]{2}-\d{6}|\(\d{3}\) \d{3}-\d{4}|\d{3}-\d{3}-\d{4}|[A-Za-z0-9._+-]+@[A-Za-z0-9-]+\.[A-Za-z]+"
+    r"|\d{4}-\d{2}-\d{2}|[A-Z][a-z]+ [A-Z][a-z'-]+|\d+ [A-Z][a-z]+ [A-Z][a-z]+"
+)
+
+
+def _demo_identifiers(con: duckdb.DuckDBPyConnection, export: Path) -> None:
+    """Table ``ids(v)``: every identifier of the demo patients.csv (full names minus staff names)."""
+    con.read_csv(str(export / "patients.csv"), all_varchar=True).create("src")
+    con.read_csv(str(export / "staff.csv"), all_varchar=True).create("staff_src")
+    con.execute(
+        """
+        CREATE TABLE ids AS
+        SELECT DISTINCT v FROM (
+            SELECT unnest([patient_id, date_of_birth, phone, email, street_address, city || ' ' || zip]) AS v
+            FROM src
+            UNION ALL
+            SELECT first_name || ' ' || last_name FROM src
+            WHERE first_name || ' ' || last_name NOT IN (SELECT replace(staff_name, 'Dr. ', '') FROM staff_src)
+        ) WHERE v IS NOT NULL
+        """
+    )
+
+
+def test_demo_warehouse_holds_no_identifier(demo_export, demo_db):
+    con = duckdb.connect()
+    _demo_identifiers(con, demo_export)
+    con.execute("ATTACH ? AS wh (READ_ONLY)", [str(demo_db)])
+    cols = con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = 'wh' AND data_type = 'VARCHAR'"
+    ).fetchall()
+    con.execute("CREATE TABLE vals (v VARCHAR)")
+    for table, column in cols:
+        rel = con.table(f"wh.main.{table}").select(duckdb.ColumnExpression(column)).distinct()
+        rel.insert_into("vals")
+    (n_ids,) = con.execute("SELECT count(*) FROM ids").fetchone()
+    assert n_ids > 10_000
+    exact = con.execute("SELECT v FROM vals WHERE v IN (SELECT v FROM ids) LIMIT 5").fetchall()
+    assert exact == []
+    inside = con.execute(
+        "SELECT t FROM (SELECT unnest(regexp_extract_all(v, ?)) AS t FROM vals) WHERE t IN (SELECT v FROM ids) "
+        "LIMIT 5",
+        [_TOKENS],
+    ).fetchall()
+    assert inside == []
+    # the file's raw bytes: MRNs, phone numbers and emails of the export's patients
+    raw = demo_db.read_bytes()
+    ids = {v for (v,) in con.execute("SELECT v FROM ids").fetchall()}
+    found = {m.group().decode("latin-1") for m in re.finditer(rb"CP-\d{6}|\(\d{3}\) \d{3}-\d{4}", raw)}
+    email = re.compile(rb"[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]+\.[A-Za-z]{2,}")
+    for m in re.finditer(rb"@[A-Za-z0-9-]+\.(?:com|net|org|edu)", raw):
+        found.update(
+            x.group().decode("latin-1") for x in email.finditer(raw, max(0, m.start() - 64), m.end())
+        )
+    assert not found & ids
+    con.close()
+
+
+def test_demo_loads_completely(demo_db):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    for t in TABLES:
+        (n,) = con.table(t.name).aggregate("count(*)").fetchall()[0]
+        assert n > 0, t.name
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
+    assert (
+        con.execute("SELECT count(*) FROM patients WHERE age_90_plus AND birth_year IS NULL").fetchone()[0]
+        > 0
+    )
+    assert con.execute("SELECT count(*) FROM patients WHERE zip3 = '000'").fetchone()[0] > 0
+    (runs,) = con.execute("SELECT count(*) FROM sync_runs").fetchone()
+    assert runs == 1
+    con.close()
