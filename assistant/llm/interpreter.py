@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from assistant.llm.client import ChatModel, LLMError
 from assistant.llm.prompt import Catalog, interpretation_messages, retry_message
-from semantic_layer.query import FilterOp, SemanticQuery, TimeRange
+from semantic_layer.query import TIME_GRAINS, FilterOp, SemanticQuery, TimeRange
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,13 @@ def validate_semantic_query(q: SemanticQuery, catalog: Catalog) -> None:
             raise ReplyInvalid(f"unknown filter dimension {f.dimension!r}")
         if not f.values:
             raise ReplyInvalid(f"the filter on {f.dimension!r} has no values")
+    by = {m.name: m.by for m in catalog.metrics if m.by is not None}
+    for m in q.metrics:
+        for d in [*q.dimensions, *(f.dimension for f in q.filters)]:
+            if m in by and d not in by[m] and d not in TIME_GRAINS:
+                raise ReplyInvalid(
+                    f"metric {m!r} cannot be sliced by {d!r}; it can be by: {', '.join(by[m])}"
+                )
     for o in q.order_by:
         if o.field not in set(q.metrics) | set(q.dimensions):
             raise ReplyInvalid(f"order_by field {o.field!r} must be one of the query's metrics or dimensions")

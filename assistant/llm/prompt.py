@@ -22,6 +22,7 @@ from semantic_layer.query import TIME_GRAINS, SemanticQuery
 
 MAX_VALUES_PER_DIMENSION = 8
 MAX_EXAMPLES = 3
+MAX_LISTED_BY = 8  # a metric sliceable by fewer dimensions says which
 
 # Dimension names whose members are never shown to a model, and values that look like identifiers.
 _PATIENT_DIMENSION = re.compile(
@@ -77,6 +78,7 @@ class CatalogEntry:
     synonyms: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
     note: str = ""
+    by: tuple[str, ...] | None = None  # metrics: the dimensions it can be sliced by (None: any)
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ def _entry_line(e: CatalogEntry) -> str:
         text += f" ({e.note})"
     if e.values:
         text += f"; e.g. {', '.join(e.values)}"
+    if e.by is not None and len(e.by) <= MAX_LISTED_BY:
+        text += f"; only by: {', '.join(e.by) or 'time grains'}"
     return text
 
 
@@ -157,8 +161,14 @@ def catalog_from_model(model: SemanticModel, values: Mapping[str, Sequence[Any]]
     """Build the catalog from a loaded semantic model and a dimension -> member values map."""
     values = values or {}
     metrics = tuple(
-        CatalogEntry(m.name, m.description, tuple(m.synonyms), note=_plain(m.format))
-        for m in model.metrics.values()
+        CatalogEntry(
+            m.name,
+            m.description,
+            tuple(m.synonyms),
+            note=_plain(m.format),
+            by=tuple(sorted(model.dimensions_for(name))),
+        )
+        for name, m in model.metrics.items()
     )
     dimensions = tuple(
         CatalogEntry(

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import yaml
 
-from assistant.evaluation import run_set
+from assistant.evaluation import score_case
 from assistant.llm.turn import answer_with_llm
 from assistant.pipeline import get_engine
 from semantic_layer.roles import access_for
 from tests.conftest import SHARED
+from tests.llm.support import open_warehouse
 from tests.llm_server import Reply
 
 GOLD_QUERIES = Path(__file__).parents[1] / "semantic_layer" / "fixtures" / "dev_queries.yaml"
@@ -42,16 +43,22 @@ def test_dev_set_replayed_through_the_llm_path(demo_db, chat, server):
     server.set_responder(respond)
     engine = get_engine(demo_db)
     owner = access_for("owner")
-    interpreters = []
-
-    def ask(question: str, context: list[str], as_of) -> dict:
-        turn = answer_with_llm(engine, chat, question, context=context, as_of=as_of, access=owner)
-        assert turn.answer is not None, turn.note
-        interpreters.append(turn.answer.interpreter)
-        return turn.answer.to_json()
-
+    as_of = spec["as_of"]
     replayed = [c for c in spec["cases"] if c["id"] in gold or c.get("expect") == "refuse"]
-    report = run_set({**spec, "cases": replayed}, demo_db, ask)
-    assert report.failed == 0, "\n".join(report.lines())
-    assert len(replayed) >= 30 and set(interpreters) == {"llm"}
+    failures, interpreters = [], set()
+    with open_warehouse(demo_db) as con:
+        for case in replayed:
+            expected = (
+                con.execute(case["sql"]).fetchall() if case.get("expect", "answer") == "answer" else None
+            )
+            t = answer_with_llm(
+                engine, chat, case["question"], context=case.get("context", []), as_of=as_of, access=owner
+            )
+            assert t.answer is not None, f"{case['id']}: {t.note}"
+            interpreters.add(t.answer.interpreter)
+            why = score_case(case, t.answer.to_json(), expected)
+            if why:
+                failures.append(f"{case['id']}: {why}")
+    assert not failures, "\n".join(failures)
+    assert len(replayed) >= 30 and interpreters == {"llm"}
     assert len(server.chat_requests) == len(replayed)  # one request per question: every reply validated

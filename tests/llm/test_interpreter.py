@@ -18,7 +18,7 @@ CATALOG = Catalog(
     metrics=(
         CatalogEntry("completed_visits", "Completed appointments", ("visits", "patients seen")),
         CatalogEntry("no_show_rate", "Share of no-shows", ("DNA rate",), note="percent"),
-        CatalogEntry("revenue", "Sum of charges", ("production",), note="currency"),
+        CatalogEntry("revenue", "Sum of charges", ("production",), note="currency", by=("location",)),
     ),
     dimensions=(
         CatalogEntry("location", "Practice location", ("office", "clinic"), values=("Northside", "Lakeview")),
@@ -157,6 +157,11 @@ def test_instruction_to_reveal_identifiers_is_rejected(chat, server):
         ({"time_range": {"start": "2026-10-01", "end": "2026-09-01"}}, "must be before"),
         ({"time_range": {"start": "last month", "end": "2026-09-01"}}, "malformed"),
         ({"metrics": []}, "at least one metric"),
+        ({"metrics": ["revenue"], "dimensions": ["provider"]}, "'revenue' cannot be sliced by 'provider'"),
+        (
+            {"metrics": ["revenue"], "filters": [{"dimension": "provider", "values": ["x"]}]},
+            "cannot be sliced",
+        ),
     ],
 )
 def test_validation_errors_name_the_problem(change, error):
@@ -209,6 +214,7 @@ def test_prompt_holds_as_of_context_previous_and_similar_examples(chat, server):
     system, user = server.chat_requests[0].body["messages"]
     assert "- no_show_rate: Share of no-shows; also: DNA rate (percent)" in system["content"]
     assert "e.g. Northside, Lakeview" in system["content"]
+    assert "- revenue: Sum of charges; also: production (currency); only by: location" in system["content"]
     assert "As-of date (today): 2026-10-01" in user["content"]
     assert "- What was our no-show rate in 2025?" in user["content"]
     assert '"metrics": ["no_show_rate"]' in user["content"]

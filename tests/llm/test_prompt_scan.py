@@ -14,7 +14,6 @@ import json
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
@@ -24,6 +23,7 @@ from assistant.llm.polish import polish_narrative
 from assistant.llm.prompt import catalog_from_model
 from semantic_layer.model import load_model
 from tests.conftest import AS_OF, SHARED
+from tests.llm.support import open_warehouse
 from tests.llm_server import Reply
 
 HOSTILE = [
@@ -70,7 +70,7 @@ def identifiers(demo_export: Path, demo_db: Path) -> dict[str, set[str]]:
             found["email"].add(row["email"].lower())
             found["mrn"].add(row["patient_id"].lower())
             found["address"].add(row["street_address"].lower())
-    with duckdb.connect(str(demo_db), read_only=True) as con:
+    with open_warehouse(demo_db) as con:
         found["patient_key"] = {
             str(k).lower() for (k,) in con.table("patients").select("patient_key").fetchall()
         }
@@ -80,7 +80,7 @@ def identifiers(demo_export: Path, demo_db: Path) -> dict[str, set[str]]:
 
 
 def _aggregates(demo_db: Path) -> list[tuple[list[str], list[list[object]]]]:
-    with duckdb.connect(str(demo_db), read_only=True) as con:
+    with open_warehouse(demo_db) as con:
         out = []
         for rel in (
             con.table("appointments").aggregate("status, count(*) AS appointments"),
