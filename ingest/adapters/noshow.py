@@ -189,7 +189,11 @@ class AdaptReport:
 
 
 def location_name(neighbourhood: str) -> str:
-    """``JARDIM DA PENHA`` -> ``Jardim da Penha`` (Portuguese particles stay lower case)."""
+    """A neighbourhood title-cased, Portuguese particles in lower case.
+
+    >>> location_name("ILHA DE SANTA MARIA")
+    'Ilha de Santa Maria'
+    """
     words = neighbourhood.strip().lower().split()
     return " ".join(w if i and w in _LOWER_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
 
