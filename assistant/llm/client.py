@@ -12,6 +12,7 @@ remembered. ``make_chat_model`` is the one place that wires settings to a model.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -299,3 +300,16 @@ def make_chat_model(
         timeout_s=timeout_s,
         retry=retry,
     )
+
+
+_SHARED: dict[tuple[str | None, ...], ChatModel | None] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_chat_model(settings: Settings) -> ChatModel | None:
+    """:func:`make_chat_model`, built once per endpoint and model in this process (thread-safe)."""
+    key = (settings.llm_model, settings.openai_base_url, settings.openai_api_key)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = make_chat_model(settings)
+        return _SHARED[key]

@@ -215,3 +215,13 @@ def test_unrelated_bad_request_does_not_downgrade_json_mode(chat, server):
         chat.complete(ASK, json_schema=SCHEMA)
     assert err.value.reason == "bad_request"
     assert chat.complete(ASK, json_schema=SCHEMA).json_mode == "json_schema"
+
+
+def test_shared_chat_model_is_built_once_per_endpoint(server, tmp_path: Path):
+    from assistant.llm.client import shared_chat_model
+
+    env = {"ACUITY_LLM_MODEL": "m1", "OPENAI_BASE_URL": server.base_url}
+    first = shared_chat_model(load_settings(env, tmp_path))
+    assert first is shared_chat_model(load_settings(env, tmp_path))
+    assert shared_chat_model(load_settings({**env, "ACUITY_LLM_MODEL": "m2"}, tmp_path)) is not first
+    assert shared_chat_model(load_settings({}, tmp_path)) is None
