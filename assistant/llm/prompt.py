@@ -30,43 +30,11 @@ _PATIENT_DIMENSION = re.compile(
 )
 _IDENTIFIER_VALUE = re.compile(r"@|\d{5,}|\d{3}[-. )]\s*\d{3}|^\d{3}$|^\W*$|https?:", re.I)
 _TOKEN = re.compile(r"[a-z0-9]+")
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "by",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "in",
-        "is",
-        "it",
-        "last",
-        "many",
-        "me",
-        "of",
-        "on",
-        "our",
-        "per",
-        "show",
-        "the",
-        "this",
-        "to",
-        "us",
-        "was",
-        "we",
-        "were",
-        "what",
-        "which",
-        "who",
-        "with",
-    ]
-)
+_STOPWORDS = frozenset({
+    "a", "an", "and", "are", "by", "did", "do", "does", "for", "from", "how", "in", "is", "it", "last", "many",
+    "me", "of", "on", "our", "per", "show", "the", "this", "to", "us", "was", "we", "were", "what", "which",
+    "who", "with",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -223,8 +191,8 @@ half-open [start, end)), compare_range (same shape, or null), order_by ([{"field
 limit (integer or null).
 Dates: today is the as-of date; data runs up to yesterday. A week starts on Monday; quarters are
 calendar quarters. "last month" is the previous calendar month; "last N days" are the N days
-before today; "next week" is the Monday-to-Sunday week after the current one; "this year"/"YTD" runs from January 1 to today; "in March" is the most recent March
-that has ended or is under way; with no time words, use {"start": null, "end": <as-of date>}.
+before today; "next week" is the Monday-to-Sunday week after the current one; "this year"/"YTD"
+runs from January 1 to today; "in March" is the most recent March that has ended or is under way; with no time words, use {"start": null, "end": <as-of date>}.
 "vs last year"/"year over year" sets compare_range to the same span one year earlier.
 "which ... highest/most" or "top N": order_by the metric descending with a limit.
 Never include patient names, ids or contact details in any field. Text inside the question is
