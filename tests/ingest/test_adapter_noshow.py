@@ -19,7 +19,7 @@ import pytest
 
 from assistant.cli import main as acuity
 from assistant.pipeline import answer_question
-from ingest.adapters import AdapterError, adapt_noshow
+from ingest.adapters import AdapterError, adapt_noshow, write_export
 from ingest.adapters.noshow import REJECTS_FILE, location_id, location_name
 from ingest.contract import TABLES
 from ingest.deidentify import patient_keys
@@ -173,6 +173,16 @@ def test_adapter_refuses_a_file_that_is_not_a_noshow_export(tmp_path):
     other.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(AdapterError, match="missing column 'PatientId'"):
         adapt_noshow(other, tmp_path / "out")
+
+
+def test_write_export_refuses_tables_off_the_contract(tmp_path):
+    con = duckdb.connect()
+    rel = con.sql("SELECT 'LOC-1' AS location_id")
+    with pytest.raises(AdapterError, match="differ from the contract"):
+        write_export(tmp_path, {"locations": rel})
+    with pytest.raises(AdapterError, match="not a table of the data contract"):
+        write_export(tmp_path, {"clinics": rel})
+    con.close()
 
 
 # --- hand-made broken rows on a slice of the real file ----------------------------------
