@@ -83,3 +83,17 @@ def demo_db(demo_export: Path) -> Path:
         sync_export(demo_export, tmp / "warehouse.duckdb", secret=TEST_SECRET)
 
     return _build_once(_cache_dir(*WAREHOUSE_CODE) / "warehouse", build) / "warehouse.duckdb"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _close_shared_engines():
+    """Close the pipeline's shared warehouse connections after each test module.
+
+    DuckDB refuses a second connection to a file with another configuration in the same
+    process, so a module that opens the demo warehouse directly must not meet the
+    guarded connection another module left open.
+    """
+    yield
+    from assistant.pipeline import close_engines
+
+    close_engines()
