@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assistant.interpret import language
+from assistant.interpret.text import key
 from assistant.interpret.timeexpr import GRAIN_NOUN, NUMBERS, default_grain
 from semantic_layer.query import Filter, OrderBy, TimeRange
 
@@ -93,7 +94,6 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
     if not r.metrics:
         if (
             "appointment_type" in value_dims
-            and (p.has(*COUNT_WORDS) or p.time.grain)
             or p.has("patient")
             and p.has("see", "seen", "saw", "examine", "examined", "treat", "treated", "came")
         ):
@@ -179,6 +179,8 @@ def _dimensions(
             continue
         names = [t for t, _ in m.targets]
         dim = next((d for d in names if d in avail), names[0])
+        if m.phrase in GENERIC_DIM_WORDS and r.metrics:
+            dim = _generic_dimension(interp, m.phrase, avail, r.metrics[0]) or dim
         if dim not in avail:
             last = m.phrase.split()[-1]
             alt = [d for d in avail if d.endswith(last) or d.endswith(last.rstrip("s"))]
@@ -196,6 +198,22 @@ def _dimensions(
         if dim not in r.dimensions:
             r.dimensions.append(dim)
     r.named_dims = list(r.dimensions)
+
+
+# Dimension phrases that are questions in themselves ("how did they find us?")
+INHERENT_BREAKDOWN = {key(x) for x in ("find us", "found us", "hear about us", "heard about us", "how they found us", "how booked", "how they booked")}
+GENERIC_DIM_WORDS = {"type", "kind", "category", "channel", "source"}
+
+
+def _generic_dimension(interp: BuiltinInterpreter, word: str, avail: set[str], metric: str) -> str | None:
+    """'by type', 'by channel': the dimension of that kind that lives on the metric's own table."""
+    cands = [d for d in avail if word in d.split("_")]
+    if not cands:
+        return None
+    table = getattr(interp.model.metrics.get(metric), "table", None)
+    own = [d for d in cands if getattr(interp.model.dimensions[d], "table", None) == table]
+    pref = {d: i for i, d in enumerate(language.DIMENSION_PREFERENCE)}
+    return sorted(own or cands, key=lambda d: pref.get(d, 99))[0]
 
 
 SKIPPABLE = {
@@ -219,6 +237,8 @@ AFTER_CUES = ("ranked", "sorted", "ordered", "compared", "ranking", "breakdown",
 
 def _is_breakdown(p: Parsed, m: Any, has_value: bool, n_dims: int) -> bool:
     """A dimension word groups the answer when a cue says so: 'by X', 'each X', 'which X', 'top 3 X', ..."""
+    if m.phrase in INHERENT_BREAKDOWN:
+        return True
     values_at = {i for x in p.mentions if x.kind == "value" for i in range(x.start, x.end)}
     i = m.start - 1
     steps = 0
@@ -278,6 +298,18 @@ def _role_filter(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Read
             return
 
 
+def _adjacent_number(words: list[str], i: int, before: bool = True) -> int | None:
+    """'3 best', 'best three', 'which 3': a small count next to a ranking word."""
+    spots = ([i - 1] if before else []) + [i + 1]
+    for j in spots:
+        if 0 <= j < len(words):
+            w = words[j]
+            n = int(w) if w.isdigit() and len(w) <= 2 else NUMBERS.get(w) if w != "a" else None
+            if n and n > 0:
+                return n
+    return None
+
+
 def _order(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
     words = p.words
     desc: bool | None = None
@@ -290,14 +322,19 @@ def _order(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
             desc = w != "bottom"
         elif w in language.ORDER_DESC:
             desc = True if desc is None else desc
+            r.limit = r.limit or _adjacent_number(words, i)
         elif w in language.ORDER_ASC:
             desc = False if desc is None else desc
+            r.limit = r.limit or _adjacent_number(words, i)
         elif w in language.ORDER_GOOD | language.ORDER_BAD:
             good_up = True
             if r.metrics:
                 gd = getattr(interp.model.metrics[r.metrics[0]], "good_direction", None)
                 good_up = getattr(gd, "value", gd) != "down"
             desc = good_up if w in language.ORDER_GOOD else not good_up
+            r.limit = r.limit or _adjacent_number(words, i)
+        elif w == "which" and _adjacent_number(words, i, before=False):
+            r.limit = _adjacent_number(words, i, before=False)
     if desc is None:
         return
     r.named_order, r.order_desc = True, desc

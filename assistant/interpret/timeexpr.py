@@ -59,7 +59,7 @@ TREND_WORDS = {"trend", "trends", "trending", "trended", "history", "historical"
 # Grain words and the grain they ask for, also after "by", "per", "each", "every", "and".
 GRAIN_ADJ = {
     "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year",
-    "annually": "year", "hourly": "hour_of_day",
+    "annually": "year", "annual": "year", "hourly": "hour_of_day",
 }  # fmt: skip
 # Every word the grammar reads (the spelling corrector must know them).
 TIME_WORDS = {
@@ -510,6 +510,8 @@ def _grains(p: _Parser, out: TimeParse) -> None:
         elif w == "hour" and p.tok(i - 1) in ("by", "which", "what", "each", "busiest"):
             out.grain = "hour_of_day"
             out.used.add(i)
+        elif w == "annual" and nxt.startswith(("exam", "eye", "recall", "check", "physical", "visit")):
+            continue  # "annual exams" are a recall type, not a grain
         elif w in GRAIN_ADJ:
             out.grain = out.grain or GRAIN_ADJ[w]
             out.used.add(i)

@@ -230,3 +230,19 @@ def test_document_question_cites_passages(demo_db, small_index):
     assert data["kind"] == "documents"
     assert data["citations"][0]["title"] == "SOP contact lens reordering"
     assert data["rows"] == [] and data["sql"] is None
+
+
+def test_other_phrasings_of_the_dev_questions(demo_db):
+    """Three more phrasings per dev question, scored against that question's gold SQL."""
+    import yaml
+
+    from tests.assistant.test_interpret import FIX
+
+    paraphrases = yaml.safe_load((FIX / "dev_paraphrases.yaml").read_text())
+    dev = {c["id"]: c for c in load_set(DEV)["cases"]}
+    spec = {"as_of": AS_OF, "cases": []}
+    for cid, questions in paraphrases.items():
+        for n, q in enumerate(questions):
+            spec["cases"].append(dict(dev[cid], id=f"{cid}#{n}", question=q))
+    report = run_set(spec, demo_db, lambda q, c, a: ask(demo_db, q, c))
+    assert report.accuracy >= 0.95, "\n".join(report.lines())
