@@ -176,6 +176,7 @@ def _products(
     when = appts.scheduled_at[b].astype("datetime64[D]") + np.where(
         later, rng.integers(1, 22, len(b)), 0
     ).astype("timedelta64[D]")
+    when = when + ((when.astype(np.int64) + 3) % 7 == 6).astype("timedelta64[D]")  # not on a Sunday
     pat = appts.patient[b]
     payer = _vision_payer(patients.insurance[pat])
     age = (when - patients.dob[pat]).astype(float) / 365.25

@@ -6,12 +6,12 @@ import datetime as dt
 import logging
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from ingest.contract import TABLES
 from ingest.demo.billing import make_charges
 from ingest.demo.calendar import make_calendar
 from ingest.demo.campaigns import make_campaigns
@@ -46,38 +46,44 @@ class DemoSummary:
     seconds: float
 
 
-def build_tables(cfg: DemoConfig) -> dict[str, Table]:
-    """Every source table of the demo practice, in the contract's order."""
+def build_tables(cfg: DemoConfig) -> Iterator[tuple[str, Table]]:
+    """Every source table of the demo practice, in the contract's order.
+
+    Tables are built one at a time and large intermediates are released once written,
+    which keeps memory bounded for many locations and years.
+    """
     locs = make_locations(cfg)
     staff = make_staff(cfg, locs)
     cal = make_calendar(cfg, locs, staff)
     camps = make_campaigns(cfg)
     appts, plan = make_appointments(cfg, cal, locs, staff, camps)
     patients = make_patients(cfg, locs, plan)
+    del plan
     patient_ids = patients.ids
+    yield "locations", locs.table()
+    yield "staff", staff.table(cfg.end)
+    yield "patients", patients.table()
+    yield "campaigns", camps.table()
+    yield "appointments", appts.table(patient_ids)
     flow = make_flow(cfg, appts, staff)
+    yield "patient_flow", flow.table()
     products = make_products(cfg)
     charges = make_charges(cfg, cal, locs, appts, flow, staff, patients, products)
     movements, kept = make_movements(cfg, cal, products, charges, locs.n)
     charges = charges.take(kept.nonzero()[0])
+    del kept
+    yield "charges", charges.table(patient_ids, products, cfg.rng("payments"))
+    del charges
+    yield "inventory_items", products.table()
+    yield "inventory_movements", movements.table(products)
+    del movements
+    yield "timeclock", make_timeclock(cfg, cal, staff)
     messages = make_messages(cfg, camps, patients)
-    tables = {
-        "locations": locs.table(),
-        "staff": staff.table(cfg.end),
-        "patients": patients.table(),
-        "campaigns": camps.table(),
-        "appointments": appts.table(patient_ids),
-        "patient_flow": flow.table(),
-        "charges": charges.table(patient_ids, products, cfg.rng("payments")),
-        "inventory_items": products.table(),
-        "inventory_movements": movements.table(products),
-        "timeclock": make_timeclock(cfg, cal, staff),
-        "campaign_spend": make_spend(cfg, camps, messages),
-        "campaign_messages": messages.table(patient_ids),
-        "recalls": make_recalls(cfg, appts, patients),
-        "surveys": make_surveys(cfg, appts, flow, staff, locs, patients),
-    }
-    return {t.name: tables[t.name] for t in TABLES}
+    yield "campaign_spend", make_spend(cfg, camps, messages)
+    yield "campaign_messages", messages.table(patient_ids)
+    del messages
+    yield "recalls", make_recalls(cfg, appts, patients)
+    yield "surveys", make_surveys(cfg, appts, flow, staff, locs, patients)
 
 
 def generate_demo(
@@ -95,7 +101,9 @@ def generate_demo(
     out_dir = Path(out_dir)
     tmp = prepare_out_dir(out_dir)
     try:
-        con = duckdb.connect()
+        con = duckdb.connect(
+            config={"temp_directory": str(tmp.with_name(tmp.name + "-spill")), "memory_limit": "3GB"}
+        )
         try:
             rows = write_tables(build_tables(cfg), tmp, con, keep=NEEDED)
             documents = write_documents(cfg, con, tmp / "documents")
@@ -105,6 +113,8 @@ def generate_demo(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        shutil.rmtree(tmp.with_name(tmp.name + "-spill"), ignore_errors=True)
     seconds = time.perf_counter() - began
     log.info("demo practice: %d rows, %d documents in %.1f s", sum(rows.values()), documents, seconds)
     return DemoSummary(out_dir, seed, start, end, locations, rows, documents, seconds)

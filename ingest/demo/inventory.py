@@ -110,6 +110,10 @@ def make_movements(cfg: DemoConfig, cal: Calendar, products: Products, charges: 
 
     day_of = (charges.date - days[0]).astype(np.int64)
     prod = charges.sku >= 0
+    ret = _returns(rng, charges, day_of, past)
+    ret_ok = quiet(ret[0], ret[2])
+    ret = tuple(r[ret_ok] for r in ret)
+    returns = _grid(shape, ret[0], ret[1], ret[2], ret[4])
 
     def sales_grid(mask):
         return _grid(shape, charges.sku[mask], charges.loc[mask], day_of[mask], charges.qty[mask])
@@ -131,7 +135,7 @@ def make_movements(cfg: DemoConfig, cal: Calendar, products: Products, charges: 
         rec[:, :, 0] += opening
         return rec
 
-    inflow = t_in + np.maximum(adjust, 0)
+    inflow = t_in + np.maximum(adjust, 0) + returns
     rec = receipts_for(out - inflow)
     keep = np.ones(len(charges.sku), dtype=bool)
     if 0 < ds < past:
@@ -155,7 +159,7 @@ def make_movements(cfg: DemoConfig, cal: Calendar, products: Products, charges: 
     ]
     parts = [_from_grid(g, kind, sign) for g, kind, sign in moves]
     parts.append(_from_grid(adjust, MV["adjustment"], 1, signed=True))
-    parts.append(_returns(rng, charges, keep, day_of, past))
+    parts.append(ret)
     m = Movements(*[np.concatenate([p[i] for p in parts]) for i in range(5)])
     m.date = days[m.date]
     order = np.lexsort((m.kind, m.sku, m.loc, m.date))
@@ -168,8 +172,9 @@ def _from_grid(g: np.ndarray, kind: int, sign: int, signed: bool = False):
     return s, loc, d, np.full(len(s), kind), q if signed else sign * np.abs(q)
 
 
-def _returns(rng, charges: Charges, keep: np.ndarray, day_of: np.ndarray, past: int):
-    sold = np.flatnonzero((charges.sku >= 0) & keep & (rng.random(len(keep)) < 0.015))
+def _returns(rng, charges: Charges, day_of: np.ndarray, past: int):
+    """About 1.5% of product lines come back within three weeks."""
+    sold = np.flatnonzero((charges.sku >= 0) & (rng.random(len(charges.sku)) < 0.015))
     d = day_of[sold] + rng.integers(3, 21, len(sold))
     ok = d < past
     sold, d = sold[ok], d[ok]

@@ -239,19 +239,19 @@ def make_appointments(
 
     order = np.lexsort((loc_i, scheduled_at))
     plan = _plan(cal, loc_i, day_i, new_rows, referral, extra, base, end_day)
-    appts = Appointments(
-        loc=loc_i[order],
-        patient=patient[order],
-        provider=provider[order],
-        type=typ[order],
-        channel=ch[order],
+    appts = Appointments(  # compact dtypes: millions of rows for many locations
+        loc=loc_i[order].astype(np.int32),
+        patient=patient[order].astype(np.int32),
+        provider=provider[order].astype(np.int32),
+        type=typ[order].astype(np.int8),
+        channel=ch[order].astype(np.int8),
         booked_at=booked_at[order],
         scheduled_at=scheduled_at[order],
-        minutes=TYPE_MINUTES[typ[order]],
-        status=status[order],
+        minutes=TYPE_MINUTES[typ[order]].astype(np.int16),
+        status=status[order].astype(np.int8),
         cancelled_at=cancelled_at[order],
         is_new=is_new[order],
-        campaign=campaign[order],
+        campaign=campaign[order].astype(np.int32),
     )
     return appts, plan
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.contract import TABLES_BY_NAME
+from ingest.contract import TABLES, TABLES_BY_NAME
 from ingest.demo.config import DemoError
 
 log = logging.getLogger(__name__)
@@ -103,10 +103,16 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, table: Table, folder:
 
 
 def write_tables(
-    tables: Mapping[str, Table], folder: Path, con: duckdb.DuckDBPyConnection, keep: set[str]
+    tables: Iterable[tuple[str, Table]], folder: Path, con: duckdb.DuckDBPyConnection, keep: set[str]
 ) -> dict[str, int]:
     """Write every table (keeping those named in ``keep`` in ``con``); returns rows per table."""
-    return {name: write_table(con, name, t, folder, name in keep) for name, t in tables.items()}
+    rows = {}
+    for name, table in tables:
+        rows[name] = write_table(con, name, table, folder, name in keep)
+        del table
+    if tuple(rows) != tuple(t.name for t in TABLES):
+        raise DemoError(f"demo tables {tuple(rows)} differ from the contract's")
+    return rows
 
 
 def prepare_out_dir(out_dir: Path) -> Path:
