@@ -129,7 +129,8 @@ def sync_export(
     fp = fingerprint(files)
     db = Path(db_path)
     with _building_copy(db, run_id) as work, tempfile.TemporaryDirectory(prefix="acuity-sync-") as spill:
-        con = duckdb.connect(config={"temp_directory": spill, "enable_progress_bar": False})
+        con = duckdb.connect(config={"temp_directory": spill})
+        con.execute("SET enable_progress_bar = false")
         try:
             run(con, exp.Attach(this=exp.alias_(exp.Literal.string(str(work)), WAREHOUSE)))
             create_warehouse_tables(con)

@@ -1,0 +1,115 @@
+"""Benchmark: ``acuity ingest`` against DuckDB's own ``read_csv`` of the same files.
+
+    python bench/ingest.py [--locations 50] [--start 2023-01-01] [--end 2026-09-30] [--export DIR]
+
+Generates the demo export (unless ``--export`` names an existing one), then measures, each
+in a fresh process so that peak memory is its own:
+
+- *raw load*: ``CREATE TABLE <t> AS SELECT * FROM read_csv(<t>.csv)`` (auto-detected
+  types) for every table into a new DuckDB file;
+- *ingest*: ``ingest.sync.sync_export`` (structure checks, typed validation, quarantine,
+  keyed hashing, ZIP3/birth-year rules, comment scrubbing, upsert with primary keys).
+
+Prints rows, seconds, rows/s and peak memory of each, and the ratio ingest / raw load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest.contract import TABLES  # noqa: E402
+
+
+def _raw_load(export: Path, db: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("SET enable_progress_bar = false")
+    rows = 0
+    for t in TABLES:
+        con.read_csv(str(export / f"{t.name}.csv")).create(t.name)
+        rows += int(con.table(t.name).aggregate("count(*)").fetchall()[0][0])
+    con.execute("CHECKPOINT")
+    con.close()
+    return rows
+
+
+def _ingest(export: Path, db: Path) -> int:
+    from ingest.sync import sync_export
+
+    report = sync_export(export, db, secret="bench-secret", as_of=dt.date(2026, 10, 1))
+    return report.totals.rows_read
+
+
+def _child(kind: str, export: Path, db: Path) -> None:
+    """Run one measurement in this process and write its figures as JSON to stdout."""
+    began = time.perf_counter()
+    rows = (_raw_load if kind == "raw" else _ingest)(export, db)
+    seconds = time.perf_counter() - began
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sys.stdout.write(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb}) + "\n")
+
+
+def _measure(kind: str, export: Path, workdir: Path) -> dict[str, float]:
+    db = workdir / f"{kind}.duckdb"
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--export", str(export), "--db", str(db)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["file_mb"] = db.stat().st_size / 2**20
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate (or reuse) the export, measure both loads, print the figures."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--locations", type=int, default=50)
+    p.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2023, 1, 1))
+    p.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2026, 9, 30))
+    p.add_argument(
+        "--export", type=Path, default=None, help="existing export folder to reuse, or where to write it"
+    )
+    p.add_argument("--child", choices=("raw", "ingest"), help=argparse.SUPPRESS)
+    p.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        _child(args.child, args.export, args.db)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="acuity-bench-") as tmp:
+        work = Path(tmp)
+        export = args.export or work / "export"
+        if not (export / "patients.csv").exists():
+            from ingest.demo import generate_demo
+
+            began = time.perf_counter()
+            generate_demo(export, seed=7, start=args.start, end=args.end, locations=args.locations)
+            print(f"generated the --locations {args.locations} export in {time.perf_counter() - began:.1f} s")
+        size_mb = sum(f.stat().st_size for f in export.glob("*.csv")) / 2**20
+        raw = _measure("raw", export, work)
+        ours = _measure("ingest", export, work)
+    print(f"export: {export}  ({size_mb:,.0f} MB of CSV, {raw['rows']:,} rows)")
+    for name, r in (("duckdb read_csv", raw), ("acuity ingest", ours)):
+        print(
+            f"{name:<16} {r['seconds']:8.1f} s  {r['rows'] / r['seconds']:>12,.0f} rows/s  "
+            f"peak {r['peak_mb']:>8,.0f} MB  file {r['file_mb']:>7,.0f} MB"
+        )
+    print(f"ratio ingest / raw load: {ours['seconds'] / raw['seconds']:.2f}x (target <= 2x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
