@@ -171,23 +171,10 @@ def _info(engine: Engine, name: str) -> MetricInfo:
 
 
 def previous_range(tr: TimeRange) -> TimeRange | None:
-    """The previous comparable period: previous month(s)/quarter/year, or the same span a year earlier for a period to date."""
-    from assistant.interpret.timeexpr import add_months
+    """The previous comparable period (see ``timeexpr.comparable_previous``)."""
+    from assistant.interpret.timeexpr import comparable_previous
 
-    s, e = tr.start, tr.end
-    if s is None or e <= s:
-        return None
-    if s.day == 1 and e.day == 1:
-        months = (e.year * 12 + e.month) - (s.year * 12 + s.month)
-        if months in (1, 3, 12) or s.month != 1:
-            return TimeRange(add_months(s, -months), s)
-        return TimeRange(add_months(s, -12), add_months(e, -12))  # a part of the year: same span last year
-    if s.day == 1 and s.month == 1:  # year to date
-        return TimeRange(add_months(s, -12), add_months(e, -12))
-    if s.day == 1:  # month to date
-        return TimeRange(add_months(s, -1), add_months(e, -1))
-    length = e - s
-    return TimeRange(s - length, s)
+    return comparable_previous(tr)
 
 
 def _comparable(q: SemanticQuery) -> TimeRange | None:

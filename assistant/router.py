@@ -68,7 +68,8 @@ INJECTION = re.compile(
     r"policy|policies|system|above|previous|prior)\b|system prompt|developer mode|jailbreak|\bdan mode\b|"
     r"you are now\b|pretend (to be|you are)|act as (an? )?(admin|administrator|root|dba|developer)|"
     r"reveal (your|the) (prompt|instructions|system)|\bsudo\b|run (this|the following) (sql|query|command)|"
-    r"execute (this|the following)|\brun\s*:",
+    r"execute (this|the following)|\brun\s*:|^\s*system\s*:|\byou are an? (unrestricted|unfiltered|jailbroken|uncensored)\b|"
+    r"\b(list|show|print|dump|reveal)\b.{0,12}\b(all )?(the )?(tables|database schema|schema)\b",
     re.IGNORECASE,
 )
 RAW_SQL = re.compile(r"^\s*(select|with)\b[\s\S]*\b(from|select)\b", re.IGNORECASE)
@@ -104,6 +105,9 @@ DOC_WORDS = {
 DOC_LEADS = ("what did", "what was decided", "find the", "find our", "where is the", "how do we", "how do i",
              "how should", "what is the procedure", "what's the procedure", "what is our policy", "what does the",
              "search for", "look up", "according to", "is there a", "do we have a")  # fmt: skip
+OUTSIDE_REASON = (
+    "That is outside the practice's data; I can answer questions about its KPIs, reports and notes."
+)
 WHY = {"why", "explain", "cause", "caused", "reason"}
 
 
@@ -120,6 +124,8 @@ def route(question: str, knows_metric: Callable[[str], bool] | None = None) -> R
         )
     if SQL_WRITE.search(text):
         return Route("refuse", "Acuity only reads data; it cannot change, delete or add anything.")
+    if wset & OUTSIDE_STRONG:
+        return Route("refuse", OUTSIDE_REASON)
     writes = words and (
         words[0] in WRITE_VERBS or (words[0] in ("please", "can", "could", "pls") and _write_after(words))
     )
@@ -133,11 +139,8 @@ def route(question: str, knows_metric: Callable[[str], bool] | None = None) -> R
         )
     if RAW_SQL.search(text):
         return Route("sql")
-    if wset & OUTSIDE_STRONG or (wset & OUTSIDE and not _has_kpi_hint(wset)):
-        return Route(
-            "refuse",
-            "That is outside the practice's data; I can answer questions about its KPIs, reports and notes.",
-        )
+    if wset & OUTSIDE and not _has_kpi_hint(wset):
+        return Route("refuse", OUTSIDE_REASON)
     strong = len(wset & DOC_WORDS)
     leads = any(low.startswith(lead) or f" {lead} " in f" {low} " for lead in DOC_LEADS)
     kpi = _has_kpi_hint(wset) or bool(knows_metric and knows_metric(text))
@@ -160,6 +163,11 @@ def _is_question_about_counts(words: list[str]) -> bool:
 
 
 def _asks_identities(words: list[str], wset: set[str]) -> bool:
+    low = " ".join(words)
+    if PHI_PHRASES.search(low) and (wset & (PATIENT_WORDS | GROUP_WORDS)):
+        return True  # "phone numbers of the no-shows"
+    if WHO_PHRASES.search(low) and wset & GROUP_WORDS and not wset & AGGREGATE_WORDS:
+        return True  # "who missed their appointments yesterday?"
     if not wset & PATIENT_WORDS:
         return False
     if wset & {
@@ -211,6 +219,39 @@ def _asks_identities(words: list[str], wset: set[str]) -> bool:
     return False
 
 
+PHI_PHRASES = re.compile(
+    r"\b(phone|cell|mobile|telephone|contact) (number|numbers|info|information|details)\b|\bemail address(es)?\b|"
+    r"\bhome address(es)?\b|\baddress(es)?\b|\bdate(s)? of birth\b|\bdob\b|\bbirth ?days?\b|\bmrns?\b|\bssns?\b|"
+    r"\bsocial security\b"
+)
+WHO_PHRASES = re.compile(r"\bnames\b|\bwho\b|\bwhose\b")
+AGGREGATE_WORDS = {
+    "how",
+    "many",
+    "count",
+    "number",
+    "rate",
+    "percent",
+    "percentage",
+    "share",
+    "average",
+    "total",
+    "by",
+    "per",
+}
+GROUP_WORDS = {
+    "no",
+    "shows",
+    "noshows",
+    "those",
+    "them",
+    "people",
+    "anyone",
+    "everyone",
+    "cancelled",
+    "missed",
+    "cancellations",
+}
 STRONG_LIST = {"list", "export", "dump", "download", "print", "names"}
 NOT_HEAD = {
     "visit", "visits", "volume", "satisfaction", "count", "base", "flow", "wait", "experience", "mix", "retention",

@@ -59,8 +59,12 @@ def is_followup(p: Parsed, r: Readings) -> bool:
             or r.named_time
             or r.named_order
             or r.compare_range
+            or r.compare_unit
+            or (r.mentioned_dims and any(w in ("all", "every", "overall", "total", "across") for w in words))
         )
-    starts = words[0] in ("and", "also", "now", "then", "same", "instead", "but") or words[:2] in (
+    starts = words[0] in ("and", "also", "now", "then", "same", "instead", "but", "only", "just") or words[
+        :2
+    ] in (
         ["what", "about"],
         ["how", "about"],
     )
@@ -92,9 +96,9 @@ def merge(
     # filters: the ones this turn names replace those on the same dimension
     filters = [f for f in prev.filters if f.dimension not in r.named_filter_dims]
     filters += [f for f in r.filters if f not in filters]
-    if any(w in ("all", "every", "overall", "total") for w in p.words) and not r.named_filter_dims:
-        named = set(r.named_dims)
-        filters = [f for f in filters if f.dimension not in named]
+    if any(w in ("all", "every", "overall", "total", "across") for w in p.words) and not r.named_filter_dims:
+        named = set(r.named_dims) | set(r.mentioned_dims)
+        filters = [f for f in filters if f.dimension not in named]  # "now for all locations"
     # multi-member filters on a dimension add it as a breakdown (as in a fresh question)
     for d in r.dimensions:
         if d not in dims and d not in TIME_GRAINS and d in r.named_filter_dims:
@@ -103,12 +107,16 @@ def merge(
     if r.named_time:
         time_range, compare = r.time_range, r.compare_range
     elif r.compare_unit and time_range is not None and time_range.start is not None:
-        from assistant.interpret.timeexpr import Period, previous_period, shift_range
+        from assistant.interpret.timeexpr import comparable_previous, shift_range
 
-        if r.compare_unit == "prev":  # "compare with the previous period"
-            compare = previous_period(Period(time_range.start, time_range.end))
-        else:  # "compare that to last year": the same span one unit earlier
-            compare = shift_range(time_range, r.compare_unit, -1)
+        if r.compare_unit == "prev":
+            earlier = comparable_previous(time_range)
+        else:
+            earlier = shift_range(time_range, r.compare_unit, -1)
+        if any(w in ("compare", "compared", "comparing", "vs", "versus", "against") for w in p.words):
+            compare = earlier  # "compare that to last year"
+        else:
+            time_range, compare = earlier, None  # "what about the year before?"
     elif r.compare_range is not None:
         compare = r.compare_range
     avail = interp.dims_for(metrics[0]) if metrics and metrics[0] in interp.model.metrics else set()

@@ -61,6 +61,7 @@ class Readings:
     named_filter_dims: set[str] = field(default_factory=set)
     named_order: bool = False
     compare_unit: str | None = None
+    mentioned_dims: list[str] = field(default_factory=list)
     weak_metrics: list[str] = field(default_factory=list)
     order_desc: bool = True
     vague: list[str] = field(default_factory=list)
@@ -104,7 +105,8 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
             r.metrics = ["completed_visits"]
         elif p.has("booked", "scheduled", "upcoming") and p.has("appointment"):
             r.metrics = ["upcoming_appointments"]
-        r.named_metric = bool(r.metrics)
+        # "only comprehensive exams" after another question is a filter, not a new metric
+        r.named_metric = bool(r.metrics) and (p.has("patient") or not p.has("only", "just", "for"))
     if (not r.metrics or r.metrics in (["completed_visits"], ["appointments"])) and _how_long(p):
         r.metrics = ["avg_wait_minutes" if p.has("wait", "waiting") else "avg_visit_minutes"]
         r.named_metric = True
@@ -198,10 +200,22 @@ def _dimensions(
         if dim not in r.dimensions:
             r.dimensions.append(dim)
     r.named_dims = list(r.dimensions)
+    r.mentioned_dims = [t for x in p.mentions if x.kind == "dimension" for t, _ in x.targets[:1]]
 
 
 # Dimension phrases that are questions in themselves ("how did they find us?")
-INHERENT_BREAKDOWN = {key(x) for x in ("find us", "found us", "hear about us", "heard about us", "how they found us", "how booked", "how they booked")}
+INHERENT_BREAKDOWN = {
+    key(x)
+    for x in (
+        "find us",
+        "found us",
+        "hear about us",
+        "heard about us",
+        "how they found us",
+        "how booked",
+        "how they booked",
+    )
+}
 GENERIC_DIM_WORDS = {"type", "kind", "category", "channel", "source"}
 
 

@@ -389,7 +389,7 @@ def _compare_marker(p: _Parser, i: int) -> tuple[str, int] | None:
     if w in ("previous", "prior", "preceding", "last") and p.tok(i + 1) == "period":
         return "prev", i + 2
     if w == "the" and p.tok(i + 1) in UNITS and p.tok(i + 2) in ("before", "prior", "earlier"):
-        return "prev", i + 3
+        return UNITS[p.tok(i + 1)], i + 3
     return None
 
 
@@ -527,6 +527,24 @@ def _grains(p: _Parser, out: TimeParse) -> None:
         elif w in TREND_WORDS or (w == "over" and nxt == "time"):
             out.trend = True
             out.used.update((i, i + 1) if w == "over" else (i,))
+
+
+def comparable_previous(r: TimeRange) -> TimeRange | None:
+    """The previous comparable period: the previous month(s), quarter or year; the same span
+    a year earlier for a part of a year (to date); else the same length just before."""
+    s, e = r.start, r.end
+    if s is None or e <= s:
+        return None
+    if s.day == 1 and e.day == 1:
+        months = (e.year * 12 + e.month) - (s.year * 12 + s.month)
+        if months in (1, 3, 12) or s.month != 1:
+            return TimeRange(add_months(s, -months), s)
+        return TimeRange(add_months(s, -12), add_months(e, -12))
+    if s.day == 1 and s.month == 1:  # year to date
+        return TimeRange(add_months(s, -12), add_months(e, -12))
+    if s.day == 1:  # month to date
+        return TimeRange(add_months(s, -1), add_months(e, -1))
+    return TimeRange(s - (e - s), s)
 
 
 def default_grain(r: TimeRange | None, as_of: dt.date) -> str:

@@ -186,6 +186,12 @@ def test_followup_changes_only_what_it_names(interp, context, question, want):
     assert not check(got.query, {k: v for k, v in want.items()})
 
 
+def test_dropped_filter(interp):
+    prev = interp.interpret("no-show rate at Northside last month", AS_OF).query
+    got = interp.interpret("now for all locations", AS_OF, prev)
+    assert got.query.filters == ()
+
+
 def test_standalone_question_after_context_is_not_a_followup(interp):
     prev = interp.interpret("No-show rate by location last quarter", AS_OF).query
     got = interp.interpret("Revenue by provider in 2025", AS_OF, prev)
