@@ -199,8 +199,11 @@ class NameFinder:
         folded |= {w[:-2] for w in folded if w.endswith(("'s", "’s"))}
         if not self._direct.isdisjoint(folded):
             return True
-        if not self.known.isdisjoint(folded) and any(
-            w[0].isupper() and w.casefold() in self.known for w in _WORD.findall(text)
+        known = self.known & folded
+        if known and (
+            len(known) >= 2  # a pair of names, or a sign-off
+            or not REPORTING_VERBS.isdisjoint(folded)
+            or any(w[0].isupper() and w.casefold() in known for w in _WORD.findall(text))
         ):
             return True
         return not self._cues.isdisjoint(folded) and not self._namey_keys.isdisjoint(folded)
@@ -260,6 +263,7 @@ class NameFinder:
                 if t.key in ("is", "am", "im", "i'm") and not self._after_name_is(toks, i):
                     continue
                 self._run(toks, name, protected, i + 1, self._is_namey)
+        self._sign_offs(text, toks, name, protected)
         # Ambiguous known names and lexicon names next to a name join it (both directions).
         changed = True
         while changed:
@@ -275,6 +279,35 @@ class NameFinder:
                 ):
                     name[i] = changed = True
         return [(t.start, t.end) for i, t in enumerate(toks) if name[i]]
+
+    def _sign_offs(self, text: str, toks: list[_Tok], name: list[bool], protected: list[bool]) -> None:
+        """Two known names opening ("summer fields here, ...") or signing ("... - john smith") a text."""
+        n = len(toks)
+        if n < 2:
+            return
+
+        def pair(i: int) -> bool:
+            a, b = toks[i], toks[i + 1]
+            return (
+                a.adj
+                and not (protected[i] or protected[i + 1])
+                and all(t.key in self.known and t.key not in NOT_NAMES for t in (a, b))
+            )
+
+        after = text[toks[1].end + toks[1].dot :].lstrip(" \t")
+        if (
+            not text[: toks[0].start].strip()
+            and pair(0)
+            and (after[:1] in (",", "-", "–", "—", ":") or toks[2:3] and toks[2].key == "here")
+        ):
+            name[0] = name[1] = True
+        before = text[: toks[-2].start].rstrip(" \t")
+        if (
+            not re.search(r"\w", text[toks[-1].end :])
+            and pair(n - 2)
+            and (not before or before[-1] in "-–—~\n")
+        ):
+            name[-2] = name[-1] = True
 
     def _joins(self, tok: _Tok, other: _Tok | None, other_is_name: bool) -> bool:
         """Whether ``tok`` is part of the same name as its neighbour ``other``."""

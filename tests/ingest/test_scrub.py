@@ -144,6 +144,16 @@ def test_names_that_are_common_words(scrubber: Scrubber) -> None:
     assert out == "Her pressure rose a little. [NAME] says the frames fit. I gave the chart to [NAME]."
 
 
+def test_lower_case_sign_ons_and_sign_offs() -> None:
+    scrubber = Scrubber(["John Smith", "Summer Fields"])
+    assert (
+        scrubber.scrub("summer fields here, the booking page crashed")
+        == "[NAME] here, the booking page crashed"
+    )
+    assert scrubber.scrub("nobody picked up!!! - john smith\n") == "nobody picked up!!! - [NAME]\n"
+    assert scrubber.scrub("ask john smith about summer fields") == "ask john smith about summer fields"
+
+
 def test_name_placeholders_merge(scrubber: Scrubber) -> None:
     assert scrubber.scrub("patient Maria Alvarez called") == "patient [NAME] called"
 
@@ -185,21 +195,21 @@ def test_placeholders_are_the_documented_ones(large_scrubber: Scrubber) -> None:
 
 def test_corpus_is_annotated_consistently() -> None:
     assert len(CORPUS.notes) >= 40
-    assert {n.split for n in CORPUS.notes} == {"dev", "heldout"}
+    assert {n.split for n in CORPUS.notes} == {"dev", "heldout", "heldout2"}
     assert len(CORPUS.split("heldout")) >= 20
     for note in CORPUS.notes:
         for item in note.remove + note.keep:
             assert contains(note.text, item), (note.id, item)
 
 
-@pytest.mark.parametrize("split", ["dev", "heldout"])
+@pytest.mark.parametrize("split", ["dev", "heldout", "heldout2"])
 def test_corpus_recall_and_survivals(corpus_scrubber: Scrubber, split: str) -> None:
     score = evaluate(corpus_scrubber.scrub, CORPUS.split(split))
     assert score.recall >= MIN_RECALL, score.leaks
     assert score.keep_rate == 1.0, score.lost
 
 
-@pytest.mark.parametrize("split", ["dev", "heldout"])
+@pytest.mark.parametrize("split", ["dev", "heldout", "heldout2"])
 def test_corpus_with_a_large_patient_list(large_scrubber: Scrubber, split: str) -> None:
     score = evaluate(large_scrubber.scrub, CORPUS.split(split))
     assert score.recall >= MIN_RECALL, score.leaks
