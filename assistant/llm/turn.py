@@ -5,7 +5,9 @@
 semantic query runs through the pipeline's own compile -> guard -> execute step; SQL
 runs only if the guard accepts it for the asker's role. The result is an
 :class:`LLMTurn`: an answer (``interpreter="llm"``), or none and a visible note saying
-why, so the pipeline can fall back to the built-in interpreter.
+why (failure, refusal, rejected SQL, a metric the role may not see), so the pipeline
+falls back to the built-in interpreter's answer or clarifying question, adding the note.
+A model's refusal alone never replaces the built-in interpreter's answer.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ _CATALOGS: weakref.WeakKeyDictionary[Any, Catalog] = weakref.WeakKeyDictionary()
 
 @dataclass
 class LLMTurn:
-    """The LLM's answer, or None with a note (shown to the user) when it has none."""
+    """The LLM's answer (kind ``answer``), or None with a note (shown to the user) when it has none."""
 
     answer: Answer | None
     note: str
@@ -60,17 +62,14 @@ def answer_with_llm(
     small_cells: bool = True,
 ) -> LLMTurn:
     """Ask the LLM and run its proposal for ``access``; never raises."""
-    from assistant.pipeline import Answer
 
     interp = interpret_with_llm(
         chat, question, context=context, as_of=as_of, catalog=engine_catalog(engine), previous=previous
     )
     if interp.kind == "failure":
         return LLMTurn(None, interp.note, interp)
-    if interp.kind == "refusal":
-        return LLMTurn(
-            Answer("refuse", question, narrative=interp.note, interpreter="llm"), interp.note, interp
-        )
+    if interp.kind == "refusal":  # the router and the built-in interpreter keep the last word on declining
+        return LLMTurn(None, f"The language model declined: {interp.note}", interp)
     try:
         if interp.kind == "sql" and interp.sql is not None:
             ans = _run_sql(engine, question, interp.sql, access)

@@ -1,7 +1,7 @@
 """A replayed run of shared/eval/dev.yaml through the LLM path, end to end.
 
 The scripted server plays a model that answers each dev question with its hand-written
-semantic query (tests/semantic_layer/fixtures/dev_queries.yaml) and refuses the rest; the
+semantic query (tests/semantic_layer/fixtures/dev_queries.yaml); the
 real ``openai`` client carries it, the LLM interpreter validates it, and the pipeline's
 compile -> guard -> execute step runs it on the demo warehouse. Every case whose answer
 the replay knows must then pass the scorer of ``acuity eval``. This checks the plumbing,
@@ -31,26 +31,20 @@ def test_dev_set_replayed_through_the_llm_path(demo_db, chat, server):
     by_question = {c["question"]: c for c in spec["cases"]}
 
     def respond(body: dict) -> Reply:
-        case = by_question.get(body["messages"][-1]["content"].rsplit("Question: ", 1)[-1])
-        if case is not None and case["id"] in gold:
-            return Reply.json(
-                {"kind": "semantic_query", "semantic_query": gold[case["id"]], "sql": None, "reason": None}
-            )
+        case = by_question[body["messages"][-1]["content"].rsplit("Question: ", 1)[-1]]
         return Reply.json(
-            {"kind": "refusal", "semantic_query": None, "sql": None, "reason": "Not about the data."}
+            {"kind": "semantic_query", "semantic_query": gold[case["id"]], "sql": None, "reason": None}
         )
 
     server.set_responder(respond)
     engine = get_engine(demo_db)
     owner = access_for("owner")
     as_of = spec["as_of"]
-    replayed = [c for c in spec["cases"] if c["id"] in gold or c.get("expect") == "refuse"]
+    replayed = [c for c in spec["cases"] if c["id"] in gold]
     failures, interpreters = [], set()
     with open_warehouse(demo_db) as con:
         for case in replayed:
-            expected = (
-                con.execute(case["sql"]).fetchall() if case.get("expect", "answer") == "answer" else None
-            )
+            expected = con.execute(case["sql"]).fetchall()
             t = answer_with_llm(
                 engine, chat, case["question"], context=case.get("context", []), as_of=as_of, access=owner
             )

@@ -65,10 +65,12 @@ def test_role_limits_hold_for_llm_queries(engine, chat, server):
     assert t.answer is None and "not available to the staff role" in t.note
 
 
-def test_refusal_is_an_answer_of_kind_refuse(engine, chat, server):
+def test_refusal_leaves_the_turn_to_the_builtin_with_a_note(engine, chat, server):
     server.script(envelope("refusal", reason="Individual patients are not available."))
     t = turn(engine, chat, "Who is the patient with the most visits?")
-    assert t.answer is not None and t.answer.kind == "refuse" and t.answer.narrative == t.note
+    assert (
+        t.answer is None and t.note == "The language model declined: Individual patients are not available."
+    )
 
 
 def test_unreachable_model_gives_no_answer_and_a_note(engine, chat, server):
