@@ -18,7 +18,7 @@ from assistant.interpret import language
 from assistant.interpret.fuzzy import Corrector, english_words
 from assistant.interpret.lexicon import Lexicon, Mention, expand, model_phrases, stem_all
 from assistant.interpret.readings import Readings, clarify_metric, resolve
-from assistant.interpret.text import tokens
+from assistant.interpret.text import key, tokens
 from assistant.interpret.timeexpr import MONTHS, NUMBERS, ORDINALS, TIME_WORDS, UNITS, TimeParse, parse_time
 from assistant.interpret.values import ValueIndex
 from semantic_layer.query import SemanticQuery
@@ -95,10 +95,25 @@ class BuiltinInterpreter:
 
     def words(self, question: str) -> list[str]:
         """Tokens with abbreviations expanded and typos corrected."""
+        raw = expand(tokens(question))
         out = []
-        for w in expand(tokens(question)):
-            out.append(self.corrector.correct(w) if w not in language.STOPWORDS else w)
+        for i, w in enumerate(raw):
+            cands = [w] if w in language.STOPWORDS else self.corrector.candidates(w)
+            if len(cands) > 1:  # a tie: the reading that makes a phrase with its neighbours wins
+                before = out[-1] if out else ""
+                after = raw[i + 1] if i + 1 < len(raw) else ""
+                cands = sorted(cands, key=lambda c: -self._fit(before, c, after))
+            out.append(cands[0])
         return out
+
+    def _fit(self, before: str, cand: str, after: str) -> int:
+        """How well a corrected word fits: 3 in a phrase with a neighbour, 2 a phrase alone, 0 a common word."""
+        table = self.lexicon.table
+        if key(f"{before} {cand}") in table or key(f"{cand} {after}") in table:
+            return 3
+        if key(cand) in table:
+            return 2
+        return 0 if cand in language.STOPWORDS else 1
 
     def parse(self, question: str, as_of: dt.date, *, forward: bool = False) -> Parsed:
         """Words, time and phrases of ``question``."""

@@ -78,25 +78,49 @@ class Corrector:
         self._by_len: dict[int, list[str]] = {}
         for w in sorted(self.vocabulary):
             self._by_len.setdefault(len(w), []).append(w)
-        self._cache: dict[str, str] = {}
+        self._cache: dict[str, list[str]] = {}
 
-    def correct(self, word: str) -> str:
-        """``word`` itself when known, numeric or short; otherwise its nearest known word, if close."""
+    def candidates(self, word: str) -> list[str]:
+        """The known words nearest to ``word`` (all at the smallest distance), or ``[word]``."""
         if word in self.vocabulary or word in self.known or not word.isalpha():
-            return word
+            return [word]
         hit = self._cache.get(word)
         if hit is not None:
             return hit
         bound = allowed_edits(word)
-        best, best_d = word, bound + 1
+        best: list[str] = []
+        best_d = bound + 1
         for n in range(len(word) - bound, len(word) + bound + 1):
             for cand in self._by_len.get(n, ()):
                 if len(cand) <= 3 or (len(word) == 3 and (len(cand) != 4 or cand[0] != word[0])):
                     continue
+                if cand[0] != word[0] and not _first_letter_typo(word, cand):
+                    continue  # cheap filter: most typos keep the first letter
                 d = distance(word, cand, bound)
-                if d == 2 and cand[0] != word[0]:
+                if d > bound or (d == 2 and cand[0] != word[0]):
                     continue  # two edits and a different first letter: too far
                 if d < best_d:
-                    best, best_d = cand, d
-        self._cache[word] = best
-        return best
+                    best, best_d = [cand], d
+                elif d == best_d:
+                    best.append(cand)
+        out = sorted(best, key=lambda c: -_common_prefix(word, c)) or [word]
+        self._cache[word] = out
+        return out
+
+    def correct(self, word: str) -> str:
+        """``word`` itself when known, numeric or short; otherwise its nearest known word, if close."""
+        return self.candidates(word)[0]
+
+
+def _first_letter_typo(word: str, cand: str) -> bool:
+    """A one-edit typo at the very start: first two letters swapped, or the first letter replaced, dropped or added."""
+    return word[1:] == cand[1:] or word[1:] == cand or word == cand[1:] or word[:2] == cand[1::-1]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

@@ -234,3 +234,37 @@ def test_fuzzy_matcher():
     assert c.correct("rte") == "rate"
     assert c.correct("zebra") == "zebra"  # too far from anything: left alone
     assert c.correct("2025") == "2025"
+
+
+def test_random_typos_rarely_change_the_reading(interp):
+    """One random edit (drop, swap, replace, insert a letter) in a long word of each phrasing."""
+    import random
+
+    rnd = random.Random(3)
+    phrasings = [q for qs in yaml.safe_load((FIX / "dev_paraphrases.yaml").read_text()).values() for q in qs]
+    phrasings += [c["q"] for c in PARA["cases"]]
+
+    def typo(w: str) -> str:
+        i = rnd.randrange(1, len(w) - 1)
+        op = rnd.choice("dsti")
+        if op == "d":
+            return w[:i] + w[i + 1 :]
+        if op == "s":
+            return w[:i] + rnd.choice("abcdefghijklmnopqrstuvwxyz") + w[i + 1 :]
+        if op == "t":
+            return w[:i] + w[i + 1] + w[i] + w[i + 2 :]
+        return w[:i] + rnd.choice("abcdefghijklmnopqrstuvwxyz") + w[i:]
+
+    same = total = 0
+    for q in phrasings:
+        base = interp.interpret(q, AS_OF).query
+        words = q.split()
+        long_words = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+        if not long_words or base is None:
+            continue
+        i = rnd.choice(long_words)
+        words[i] = typo(words[i])
+        got = interp.interpret(" ".join(words), AS_OF).query
+        total += 1
+        same += got == base
+    assert same / total >= 0.93, (same, total)
