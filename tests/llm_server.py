@@ -40,6 +40,7 @@ class Reply:
     raw_body: bytes | None = None
     retry_after: str | None = None
     finish_reason: str = "stop"
+    cut: bool = False  # streaming: stop half-way, without a finish reason or [DONE]
 
     @classmethod
     def text(cls, content: str, *, delay_s: float = 0.0) -> Reply:
@@ -65,6 +66,11 @@ class Reply:
     def slow(cls, delay_s: float, content: str = "late") -> Reply:
         """A message sent only after ``delay_s`` seconds (to trip client timeouts)."""
         return cls(content=content, delay_s=delay_s)
+
+    @classmethod
+    def cut_stream(cls, content: str) -> Reply:
+        """A streamed reply that stops half-way (the connection closes early)."""
+        return cls(content=content, cut=True)
 
     @classmethod
     def garbage(cls, body: bytes = b"{not json") -> Reply:
@@ -218,11 +224,15 @@ class _Handler(BaseHTTPRequestHandler):
         base = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 0, "model": model}
         pieces = [{"role": "assistant", "content": ""}]
         pieces += [{"content": c} for c in _chunks(reply.content or "")]
+        if reply.cut:
+            pieces = pieces[: len(pieces) // 2]
         try:
             for delta in pieces:
                 chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
                 self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
                 self.wfile.flush()
+            if reply.cut:
+                return
             last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reply.finish_reason}]}
             self.wfile.write(b"data: " + json.dumps(last).encode() + b"\n\n")
             self.wfile.write(b"data: [DONE]\n\n")

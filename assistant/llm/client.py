@@ -261,12 +261,14 @@ class OpenAIChatModel:
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
         """Text chunks as they arrive; retries apply to opening the stream only."""
         stream = self._call(messages=[dict(m) for m in messages], stream=True, **self._options())
+        finish = None
         try:
             for chunk in stream:
                 for choice in getattr(chunk, "choices", None) or ():
                     piece = getattr(choice.delta, "content", None)
                     if piece:
                         yield piece
+                    finish = getattr(choice, "finish_reason", None) or finish
         except openai.OpenAIError as exc:
             raise LLMError(
                 f"LLM stream from {self.name!r} broke: {exc}", reason=_reason(exc), model=self.name
@@ -275,6 +277,11 @@ class OpenAIChatModel:
             raise self._broken(exc) from exc
         finally:
             stream.close()
+        if finish is None or finish in ("length", "content_filter"):
+            reason = "stream_cut" if finish is None else finish
+            raise LLMError(
+                f"LLM stream from {self.name!r} ended early ({reason})", reason=reason, model=self.name
+            )
 
     def list_models(self) -> list[str]:
         """Model ids the endpoint serves (a connectivity check for ``/v1/models``)."""

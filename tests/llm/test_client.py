@@ -225,3 +225,20 @@ def test_shared_chat_model_is_built_once_per_endpoint(server, tmp_path: Path):
     assert first is shared_chat_model(load_settings(env, tmp_path))
     assert shared_chat_model(load_settings({**env, "ACUITY_LLM_MODEL": "m2"}, tmp_path)) is not first
     assert shared_chat_model(load_settings({}, tmp_path)) is None
+
+
+def test_stream_cut_short_is_an_error(chat, server):
+    server.script(Reply.cut_stream("Completed visits rose to 1,234 in September, up 5% on August."))
+    chunks = []
+    with pytest.raises(LLMError) as err:
+        chunks.extend(chat.stream(ASK))
+    assert err.value.reason == "stream_cut" and chunks  # some text came first
+
+
+def test_stream_stopped_by_length_is_an_error(chat, server):
+    from dataclasses import replace
+
+    server.script(replace(Reply.text("Visits rose to"), finish_reason="length"))
+    with pytest.raises(LLMError) as err:
+        list(chat.stream(ASK))
+    assert err.value.reason == "length"

@@ -90,3 +90,10 @@ def test_stream_failure_falls_back(chat, server):
     server.script(*[Reply.error(500)] * 3)
     stream = stream_polish(chat, BUILTIN, COLUMNS, ROWS)
     assert list(stream) == [] and stream.text == BUILTIN and "server_error" in stream.note
+
+
+def test_stream_cut_short_falls_back(chat, server):
+    server.script(Reply.cut_stream(GOOD))
+    stream = stream_polish(chat, BUILTIN, COLUMNS, ROWS)
+    list(stream)
+    assert not stream.polished and stream.text == BUILTIN and "stream_cut" in stream.note
