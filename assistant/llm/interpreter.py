@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 Kind = Literal["semantic_query", "sql", "refusal", "failure"]
 _KINDS = ("semantic_query", "sql", "refusal")
 MAX_NOTE = 240
+_UNREACHABLE = ("timeout", "connection", "rate_limited", "server_error")
 
 
 class ReplyInvalid(ValueError):
@@ -201,7 +202,8 @@ def interpret_with_llm(
             reply = chat.complete(messages, json_schema=schema)
         except LLMError as exc:
             log.warning("LLM interpretation failed: %s", exc)
-            return _failure(chat, f"The language model could not be reached ({exc.reason}).", attempt)
+            what = "could not be reached" if exc.reason in _UNREACHABLE else "returned an error"
+            return _failure(chat, f"The language model {what} ({exc.reason}).", attempt)
         except Exception as exc:  # a ChatModel must never crash the chat
             log.exception("LLM interpretation crashed")
             return _failure(chat, f"The language model failed ({type(exc).__name__}).", attempt)

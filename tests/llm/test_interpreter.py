@@ -221,3 +221,9 @@ def test_prompt_holds_as_of_context_previous_and_similar_examples(chat, server):
     assert "Q: No-show rate by location in 2025" in user["content"]
     assert "Monthly revenue trend" not in user["content"]
     assert user["content"].endswith("Question: and by location?")
+
+
+def test_auth_error_note(chat, server):
+    server.script(Reply.error(401, "invalid api key"))
+    result = ask(chat)
+    assert result.kind == "failure" and result.note == "The language model returned an error (auth)."
