@@ -2,7 +2,8 @@
 
 A token is a name when it is a known patient name that is not also a common word; when
 it is a known name that is also a common word ("Rose", "Will", "Hope") but capitalised
-next to another name or after a cue; or when context says so: after an honorific
+mid-sentence, before a reporting verb, next to another name or opening/signing a text;
+or when context says so: after an honorific
 ("Mrs. Alvarez", "Mr. J. Smith"), after "patient"/"pt"/"my name is"/"this is", after a
 relative ("my son Omar", "Daughter (Karen)"), or capitalised next to a name already found
 ("Margret O'Brien"). A name after "Dr."/"Doctor" is a clinician and is always kept.
@@ -26,26 +27,14 @@ _TOKEN = re.compile(r"\[[A-Z]+\]|[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*\.?")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _COLLAPSE = re.compile(r"\[NAME\](?:[ \t]+\[NAME\])+")
 
-HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "mister", "mrs.", "mr.", "ms.", "mx.", "madam"})
-CLINICIAN = frozenset({"dr", "dr.", "doctor", "drs", "drs."})
-# A capitalised known or lexicon name right after these is a name.
+# Token keys are case-folded and carry no trailing dot ("Mrs." -> "mrs").
+HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "mister", "madam"})
+CLINICIAN = frozenset({"dr", "doctor", "drs"})
+# A capitalised known or lexicon name right after these is a name ("is"/"am" only after
+# "name", "this", "it", "I" or "here").
 CUES = frozenset(
-    {
-        "patient",
-        "pt",
-        "pt.",
-        "pts",
-        "name",
-        "named",
-        "is",
-        "am",
-        "i'm",
-        "im",
-        "regards",
-        "sincerely",
-        "thanks",
-    }
-    | {"signed", "from", "caller", "re", "re:", "called"}
+    {"patient", "pt", "pts", "name", "named", "is", "am", "i'm", "im", "regards", "sincerely", "thanks"}
+    | {"signed", "from", "caller", "re", "called"}
 )
 RELATIVES = frozenset(
     {"son", "daughter", "wife", "husband", "mom", "mother", "father", "dad", "brother", "sister"}
@@ -183,7 +172,6 @@ class NameFinder:
         # Two-letter parts ("De", "La", "Li") and common words need context to count.
         self.known_distinct = frozenset(k for k in known - self.common - NOT_NAMES if len(k) > 2)
         self.lexicon = (_lexicon("first_names.txt") | _lexicon("last_names.txt")) - self.common - NOT_NAMES
-        self.first_names = _lexicon("first_names.txt") - self.common - NOT_NAMES
         self._direct = self.known_distinct | HONORIFICS
         self._cues = CUES | RELATIVES
         self._namey_keys = self.lexicon | self.known
