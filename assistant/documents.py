@@ -7,7 +7,6 @@ passage that match the question, and writes a short narrative without any LLM.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import threading
 from dataclasses import dataclass, field, replace
@@ -17,26 +16,13 @@ from typing import Any
 import numpy as np
 
 from ingest.documents import DocumentIndex, IndexNotFound, SearchFilters, SearchHit
+from ingest.documents.filters import filters_from_text
 from ingest.documents.keyword import tokenize
+from ingest.documents.search import content_terms, narrow
 
 SNIPPET_CHARS = 480
 MAX_HIGHLIGHTS = 2
 
-_TYPE_PHRASES = (
-    ("meeting_notes", r"\b(meeting|meetings|minutes|huddles?|staff notes)\b"),
-    ("monthly_report", r"\b(monthly reports?|month-end reports?|reports?)\b"),
-    ("sop", r"\b(sops?|standard operating procedures?|procedures?|policy|policies)\b"),
-    ("vendor_notice", r"\b(vendor|supplier)s?\b(\s+notices?)?|\bnotices?\b"),
-)
-_MONTHS = tuple(dt.date(2000, m, 1).strftime("%B").lower() for m in range(1, 13))
-_MONTH_RE = re.compile(
-    r"\b(?:in|from|for|during|of)\s+("
-    + "|".join(_MONTHS)
-    + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
-    r"\.?(?:\s+((?:19|20)\d\d))?\b",
-    re.I,
-)
-_YEAR_RE = re.compile(r"\b(?:in|from|for|during)\s+((?:19|20)\d\d)\b", re.I)
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)\s+(?=[A-Z0-9\"'(\[])|\n+"
 )
@@ -72,45 +58,12 @@ class DocumentAnswer:
 
 def filters_from_question(question: str) -> SearchFilters:
     """Document type and month/year filters stated in a question ("meeting notes from March 2026")."""
-    q = question.lower()
-    types = tuple(name for name, pattern in _TYPE_PHRASES if re.search(pattern, q))
-    if len(types) > 1:  # "report" inside "vendor notice report" etc.: keep only unambiguous asks
-        types = (
-            tuple(t for t in types if t != "monthly_report") if "monthly" not in q else ("monthly_report",)
-        )
-    month = year = None
-    m = _MONTH_RE.search(question)
-    if m:
-        word = m.group(1).lower()[:3]
-        month = next(i for i, name in enumerate(_MONTHS, start=1) if name.startswith(word))
-        year = int(m.group(2)) if m.group(2) else None
-    else:
-        y = _YEAR_RE.search(question)
-        year = int(y.group(1)) if y else None
-    date_from = date_to = None
-    if year and month:
-        date_from = dt.date(year, month, 1)
-        date_to = dt.date(year + (month == 12), month % 12 + 1, 1)
-        month = None
-    elif year:
-        date_from, date_to = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
-    return SearchFilters(doc_types=types, date_from=date_from, date_to=date_to, month=month)
+    return filters_from_text(question)
 
 
-def _merge(parsed: SearchFilters, given: SearchFilters | None, audience: str | None) -> SearchFilters:
-    f = parsed
-    if given is not None:
-        f = replace(
-            f,
-            doc_types=given.doc_types or f.doc_types,
-            date_from=given.date_from or f.date_from,
-            date_to=given.date_to or f.date_to,
-            month=given.month or f.month,
-            audience=given.audience or f.audience,
-        )
-    if audience is not None:
-        f = replace(f, audience=audience)
-    return f
+def _hard_filters(given: SearchFilters | None, audience: str | None) -> SearchFilters:
+    f = given or SearchFilters()
+    return replace(f, audience=audience) if audience is not None else f
 
 
 def split_sentences(text: str) -> list[str]:
@@ -215,11 +168,13 @@ def answer_documents(
     audience: str | None = None,
 ) -> DocumentAnswer:
     """Search the document index for ``question`` and build a cited answer (no LLM)."""
-    f = _merge(filters_from_question(question), filters, audience)
+    hard = _hard_filters(filters, audience)
+    prefer = filters_from_question(question)
+    shown = narrow(hard, prefer) if not content_terms(question) else hard
     try:
         index = open_index(index_path)
     except IndexNotFound:
-        return DocumentAnswer(question, [], "No documents have been indexed yet.", f)
-    hits = index.search(question, top_k=top_k, filters=f)
+        return DocumentAnswer(question, [], "No documents have been indexed yet.", shown)
+    hits = index.search(question, top_k=top_k, filters=hard, prefer=prefer)
     rows = [_hit_dict(h, question, index.embedder.embed) for h in hits]
-    return DocumentAnswer(question, rows, narrative(rows, f), f)
+    return DocumentAnswer(question, rows, narrative(rows, shown), shown)

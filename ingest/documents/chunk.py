@@ -50,6 +50,8 @@ def _section_of(text: str, header_path: str) -> tuple[str, str]:
 
 
 def _doc_metadata(doc: ExtractedDocument) -> dict[str, str | int]:
+    # Filters use the month a document is about (a report's title month), else its date.
+    when = doc.period or doc.date
     meta: dict[str, str | int] = {
         "source": doc.source,
         "title": doc.title,
@@ -57,9 +59,9 @@ def _doc_metadata(doc: ExtractedDocument) -> dict[str, str | int]:
         "audience": doc.audience,
         "audience_rank": audience_rank(doc.audience),
         "date": doc.date.isoformat() if doc.date else "",
-        "date_num": date_num(doc.date) if doc.date else 0,
-        "year": doc.date.year if doc.date else 0,
-        "month": doc.date.month if doc.date else 0,
+        "date_num": date_num(when) if when else 0,
+        "year": when.year if when else 0,
+        "month": when.month if when else 0,
     }
     return meta
 

@@ -21,11 +21,28 @@ SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".pdf", ".docx", ".ht
 DOC_TYPES = ("monthly_report", "meeting_notes", "sop", "vendor_notice", "other")
 AUDIENCES = ("all", "staff", "managers", "owners")  # each sees its own and those before it
 
-_TYPE_WORDS = (
-    ("meeting_notes", ("meeting", "minutes", "huddle", "notes")),
-    ("sop", ("sop", "procedure", "standard operating", "policy", "protocol", "checklist")),
-    ("vendor_notice", ("vendor", "notice", "recall", "supplier", "price change", "backorder")),
-    ("monthly_report", ("monthly report", "month report", "report", "review", "summary")),
+_TYPE_WORDS = (  # checked in this order, on the title first and then on the file name
+    ("meeting_notes", ("meeting", "minutes", "huddle")),
+    ("sop", ("sop", "procedure", "standard operating", "policy", "protocol", "checklist", "training")),
+    (
+        "monthly_report",
+        ("monthly", "month end", "operations report", "performance summary", "practice report"),
+    ),
+    (
+        "vendor_notice",
+        (
+            "vendor",
+            "supplier",
+            "notice",
+            "backorder",
+            "price update",
+            "price increase",
+            "shipment",
+            "shipping",
+            "lab",
+            "manufacturer",
+        ),
+    ),  # fmt: skip
 )
 _MONTHS = {
     m: i
@@ -73,6 +90,7 @@ class ExtractedDocument:
     doc_type: str
     audience: str
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    period: dt.date | None = None  # the month a title names ("Monthly report - July 2025"), if any
 
     @property
     def text(self) -> str:
@@ -287,9 +305,9 @@ def extract(path: Path, root: Path | None = None) -> ExtractedDocument:
         or parse_date(title)
         or parse_date(head[:500])
     )
-    doc_type = normalise_doc_type(meta["type"]) if meta.get("type") else _type_from_path(path)
-    if doc_type == "other":
-        doc_type = normalise_doc_type(title)
+    doc_type = normalise_doc_type(meta.get("type") or title)
+    if doc_type == "other" and not meta.get("type"):
+        doc_type = _type_from_path(path)
     source = str(path.relative_to(root)) if root is not None else path.name
     return ExtractedDocument(
         source=source,
@@ -298,6 +316,7 @@ def extract(path: Path, root: Path | None = None) -> ExtractedDocument:
         doc_type=doc_type,
         audience=normalise_audience(meta.get("audience", "all")),
         blocks=tuple(blocks),
+        period=parse_date(title),
     )
 
 

@@ -7,6 +7,7 @@ and into a boolean row mask for the keyword search, so both paths filter alike.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,3 +92,58 @@ class SearchFilters:
         if rank is not None:
             keep &= meta["audience_rank"] <= rank
         return keep
+
+
+_TYPE_PHRASES = (
+    ("meeting_notes", r"\b(meetings?|minutes|huddles?)\b"),
+    ("monthly_report", r"\b(monthly|month-end|operations) (practice )?reports?\b"),
+    ("sop", r"\b(sops?|standard operating procedures?|procedures?|polic(y|ies))\b"),
+    ("vendor_notice", r"\b(vendor|supplier) notices?\b|\bnotices? from\b"),
+)
+_MONTHS = tuple(dt.date(2000, m, 1).strftime("%B").lower() for m in range(1, 13))
+_MONTH_RE = re.compile(
+    r"\b(?:in|from|for|during|of)\s+("
+    + "|".join(_MONTHS)
+    + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"\.?(?:\s+((?:19|20)\d\d))?\b",
+    re.I,
+)
+# Words that only state filters ("meeting notes from March"), as stemmed keyword terms.
+_FILTER_TEXT = (
+    "meeting meetings minutes huddle huddles note notes monthly month report reports operations sop sops "
+    "standard operating procedure procedures policy policies vendor supplier notice notices document documents "
+    "list all latest recent last " + " ".join(_MONTHS) + " jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_YEAR_RE = re.compile(r"\b(?:in|from|for|during)\s+((?:19|20)\d\d)\b", re.I)
+
+
+def _filter_words() -> frozenset[str]:
+    from ingest.documents.keyword import tokenize
+
+    return frozenset(tokenize(_FILTER_TEXT))
+
+
+FILTER_WORDS = _filter_words()
+
+
+def filters_from_text(question: str) -> SearchFilters:
+    """Document type and month/year filters stated in a question ("meeting notes from March 2026")."""
+    q = question.lower()
+    types = tuple(name for name, pattern in _TYPE_PHRASES if re.search(pattern, q))
+    month = year = None
+    m = _MONTH_RE.search(question)
+    if m:
+        word = m.group(1).lower()[:3]
+        month = next(i for i, name in enumerate(_MONTHS, start=1) if name.startswith(word))
+        year = int(m.group(2)) if m.group(2) else None
+    else:
+        y = _YEAR_RE.search(question)
+        year = int(y.group(1)) if y else None
+    date_from = date_to = None
+    if year and month:
+        date_from = dt.date(year, month, 1)
+        date_to = dt.date(year + (month == 12), month % 12 + 1, 1)
+        month = None
+    elif year:
+        date_from, date_to = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    return SearchFilters(doc_types=types, date_from=date_from, date_to=date_to, month=month)

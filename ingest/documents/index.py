@@ -22,7 +22,7 @@ from ingest.documents.store import ChunkStore, load_manifest, save_manifest
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"  # bump when extraction, scrubbing or chunking changes what is stored
+PIPELINE_VERSION = "2"  # bump when extraction, scrubbing or chunking changes what is stored
 FILTER_COLUMNS = ("doc_type", "date_num", "month", "audience_rank")
 
 Progress = Callable[[int, int, str], None]
@@ -130,6 +130,7 @@ def scrub_document(doc: ExtractedDocument, scrub: Callable[[str], str]) -> Extra
         doc_type=clean.doc_type,
         audience=clean.audience,
         blocks=clean.blocks,
+        period=clean.period,
     )
 
 

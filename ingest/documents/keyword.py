@@ -29,7 +29,22 @@ _COMPOUNDS = re.compile(
     r"\b(no|walk|check|follow|e|pre|re)[\s-]+(shows?|ins?|ups?|mails?|auths?|authorizations?)\b"
 )
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:['’][a-z]+)?")
-_SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed", "es", "s")
+_SUFFIXES = (
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ings",
+    "ing",
+    "edly",
+    "ies",
+    "ied",
+    "ers",
+    "er",
+    "ed",
+    "es",
+    "s",
+)
 
 
 def stem(word: str) -> str:
@@ -42,6 +57,8 @@ def stem(word: str) -> str:
             w = w[: -len(suf)]
             if suf in ("ies", "ied"):
                 w += "y"
+            elif len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsfz":  # shipp(ing) -> ship
+                w = w[:-1]
             break
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]

@@ -136,6 +136,15 @@ class ChunkStore:
             for i, t, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
         }
 
+    def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings of the chunks ``ids``."""
+        if not ids:
+            return {}
+        got = self._col.get(ids=ids, include=["embeddings"])
+        return {
+            i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)
+        }
+
     def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[VectorHit]:
         """The ``n`` nearest chunks to ``embedding`` among those matching ``where``."""
         total = self.count()

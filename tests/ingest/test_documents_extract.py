@@ -144,7 +144,7 @@ def test_chunks_carry_citation_metadata(samples):
     assert {c.metadata["section"] for c in md_chunks} == {"No-shows", "Staffing"}
     for c in md_chunks:
         assert c.metadata["title"] == "Staff meeting notes, March 2026"
-        assert c.metadata["date"] == "2026-03-12" and c.metadata["date_num"] == 20260312
+        assert c.metadata["date"] == "2026-03-12" and c.metadata["date_num"] == 20260301  # title month
         assert c.metadata["doc_type"] == "meeting_notes" and c.metadata["page"] == 0
     pdf_chunks = chunk_document(extract(samples / "monthly-report-2026-04.pdf"))
     assert sorted({c.metadata["page"] for c in pdf_chunks}) == [1, 2]

@@ -1,0 +1,87 @@
+"""The document index over the demo practice: zero identifiers stored, retrieval quality measured."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.documents import DocumentIndex, index_folder
+from ingest.documents.evaluate import evaluate, load_eval_set
+from ingest.documents.extract import extract
+from ingest.documents.index import known_names_from_export, list_documents
+from ingest.documents.store import ChunkStore
+
+EVAL_SET = Path(__file__).resolve().parents[1] / "fixtures" / "retrieval_eval.yaml"
+
+
+@pytest.fixture(scope="module")
+def demo_index(demo_export: Path, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo-index")
+    report = index_folder(demo_export, path, known_names=known_names_from_export(demo_export))
+    assert report.failed == [] and len(report.added) >= 30
+    return path
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s)
+
+
+def _identifiers(export: Path) -> dict[str, set[str]]:
+    staff = {
+        r["staff_name"].replace("Dr. ", "").lower() for r in csv.DictReader((export / "staff.csv").open())
+    }
+    ids: dict[str, set[str]] = {"name": set(), "phone": set(), "email": set(), "mrn": set(), "address": set()}
+    for r in csv.DictReader((export / "patients.csv").open()):
+        full = f"{r['first_name']} {r['last_name']}"
+        if full.lower() not in staff:  # employees keep their names; a namesake patient is not checked
+            ids["name"].add(full.lower())
+        ids["phone"].add(_digits(r["phone"]))
+        ids["email"].add(r["email"].lower())
+        ids["mrn"].add(r["patient_id"].lower())
+        ids["address"].add(r["street_address"].lower())
+    return ids
+
+
+def _found(text: str, ids: dict[str, set[str]]) -> list[str]:
+    low = " ".join(text.lower().split())
+    digits = {_digits(m) for m in re.findall(r"\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}", text)}
+    hits = [f"phone {d}" for d in digits & ids["phone"]]
+    for kind in ("email", "mrn", "address", "name"):
+        hits += [f"{kind} {v}" for v in ids[kind] if v and v in low]
+    return hits
+
+
+def test_demo_documents_do_mention_patients(demo_export):
+    """Guards the next test: the raw demo documents contain identifiers to scrub."""
+    ids = _identifiers(demo_export)
+    raw = " ".join(extract(p).text for p in list_documents(demo_export / "documents"))
+    assert {h.split()[0] for h in _found(raw, ids)} >= {"name", "phone", "mrn"}
+
+
+def test_no_identifier_is_stored_in_the_index(demo_export, demo_index):
+    ids = _identifiers(demo_export)
+    chunk_ids, texts, metas = ChunkStore.open(demo_index).all_chunks()
+    stored = texts + [str(v) for m in metas for v in m.values()] + chunk_ids
+    assert len(texts) > 50
+    leaks = sorted({h for t in stored for h in _found(t, ids)})
+    assert leaks == []
+    side_files = " ".join(p.read_text(errors="ignore") for p in demo_index.glob("*.json"))
+    assert _found(side_files, ids) == []
+
+
+def test_retrieval_quality_on_the_eval_set(demo_index):
+    queries = load_eval_set(EVAL_SET)
+    assert sum(1 for q in queries if q.relevant) >= 30
+    result = evaluate(DocumentIndex.open(demo_index), queries, k=5)
+    assert result.recall_at_k >= 0.9, result.misses
+    assert result.mrr >= 0.75, result.misses
+    assert result.negatives_passed == result.negatives >= 3
+
+
+def test_eval_set_names_only_existing_documents(demo_export):
+    names = {p.name for p in list_documents(demo_export / "documents")}
+    for q in load_eval_set(EVAL_SET):
+        assert set(q.relevant) <= names, q.query
