@@ -135,6 +135,15 @@ def get_engine(db_path: str | Path, *, timeout_s: float = 10, max_rows: int = 50
         return eng
 
 
+def _configured_chat(settings: Any) -> Any:
+    """The LLM the settings configure, or None (imports the LLM client only when one is set)."""
+    if settings is None or not getattr(settings, "llm_enabled", False):
+        return None
+    from assistant.llm.client import shared_chat_model
+
+    return shared_chat_model(settings)
+
+
 def close_engines() -> None:
     """Close every shared engine's warehouse connection (the CLI calls this before exiting)."""
     with _LOCK:
@@ -156,8 +165,13 @@ def answer_question(
     location_ids: Sequence[str] | None = None,
     settings: Any = None,
     index_path: str | Path | None = None,
+    chat: Any = None,
 ) -> Answer:
-    """Answer ``question`` (with earlier turns ``context``) as ``role``; never raises for bad questions."""
+    """Answer ``question`` (with earlier turns ``context``) as ``role``; never raises for bad questions.
+
+    ``chat`` is the LLM (a ``ChatModel``); by default the one ``settings`` configure, if any.
+    The built-in interpreter answers first and the LLM takes what it is not sure of, or the
+    LLM goes first with ``settings.llm_first``; declining stays with the router."""
     from assistant.pipeline_steps import answer_turn
 
     t0 = time.perf_counter()
@@ -183,6 +197,8 @@ def answer_question(
             location_ids=location_ids,
             index_path=Path(index_path) if index_path else None,
             small_cells=getattr(settings, "small_cell_suppression", True),
+            chat=chat if chat is not None else _configured_chat(settings),
+            llm_first=bool(getattr(settings, "llm_first", False)),
         )
     ans.elapsed_ms = (time.perf_counter() - t0) * 1000
     return ans

@@ -25,15 +25,21 @@ SQL_REFUSAL = "That SQL cannot run: {reason}."
 
 
 def interpret_with_context(engine: Engine, question: str, context: Sequence[str], as_of: dt.date):
-    """Re-interpret the earlier turns in order, then ``question`` as a possible follow-up."""
+    """Re-interpret the earlier turns in order, then ``question`` as a possible follow-up.
+
+    Returns (interpretation, the previous turn's semantic query or None)."""
     previous: SemanticQuery | None = None
     for earlier in context:
         if route(earlier).kind not in ("kpi", "both"):
             continue
-        got = engine.interpreter.interpret(earlier, as_of, previous)
+        try:
+            got = engine.interpreter.interpret(earlier, as_of, previous)
+        except Exception:  # an earlier turn the interpreter trips on is skipped, not fatal
+            log.exception("interpreting context %r failed", earlier)
+            continue
         if got.kind == "query" and got.query is not None:
             previous = got.query
-    return engine.interpreter.interpret(question, as_of, previous)
+    return engine.interpreter.interpret(question, as_of, previous), previous
 
 
 def answer_turn(
@@ -47,8 +53,10 @@ def answer_turn(
     location_ids: Sequence[str] | None,
     index_path: Path | None,
     small_cells: bool = True,
+    chat: Any = None,
+    llm_first: bool = False,
 ) -> Answer:
-    """Everything after the router's decision."""
+    """Everything after the router's decision. ``chat``: the LLM (None: built-in only)."""
     from assistant.pipeline import Answer
     from semantic_layer.roles import RoleError, access_for
 
@@ -60,7 +68,32 @@ def answer_turn(
         return _raw_sql(engine, question, access)
     if r.kind == "documents":
         return documents_answer(question, index_path)
-    interp = interpret_with_context(engine, question, context, as_of)
+    try:
+        interp, previous = interpret_with_context(engine, question, context, as_of)
+    except Exception:  # a bug must not end the conversation: ask for a rephrasing
+        log.exception("interpreting %r failed", question)
+        return Answer("clarify", question, narrative="I could not read that question. Could you rephrase it?")
+    note = ""
+    llm = lambda: _llm_turn(engine, chat, question, context, as_of, access, previous, small_cells)  # noqa: E731
+    if chat is not None and llm_first:
+        got, note = llm()
+        if got is not None:
+            return _with_documents(got, r, question, index_path)
+    ans = _builtin_answer(engine, question, interp, access, role, small_cells)
+    if ans.kind == "clarify" and chat is not None and not llm_first:
+        got, note = llm()  # the built-in interpreter is not sure: let the LLM try
+        if got is not None:
+            return _with_documents(got, r, question, index_path)
+    if note:
+        ans.narrative = f"{ans.narrative} ({note})".strip()
+    return _with_documents(ans, r, question, index_path)
+
+
+def _builtin_answer(
+    engine: Engine, question: str, interp: Any, access: Any, role: str, small_cells: bool
+) -> Answer:
+    from assistant.pipeline import Answer
+
     if interp.kind == "clarify" or interp.query is None:
         return Answer("clarify", question, narrative=interp.message, choices=list(interp.choices))
     q = interp.query
@@ -73,7 +106,28 @@ def answer_turn(
             semantic_query=q.to_dict(),
             narrative=f"{names} is not available to the {role} role.",
         )
-    ans = run_semantic_query(engine, question, q, access, small_cells=small_cells)
+    return run_semantic_query(engine, question, q, access, small_cells=small_cells)
+
+
+def _llm_turn(
+    engine, chat, question, context, as_of, access, previous, small_cells
+) -> tuple[Answer | None, str]:
+    """The LLM's answer, or None and a note saying why it has none."""
+    try:
+        from assistant.llm.turn import answer_with_llm
+
+        turn = answer_with_llm(
+            engine, chat, question, context=context, as_of=as_of, access=access, previous=previous,
+            small_cells=small_cells,
+        )  # fmt: skip
+    except Exception as exc:  # the LLM branch must never break the turn
+        log.exception("LLM turn failed")
+        return None, f"the language model failed ({type(exc).__name__})"
+    return turn.answer, turn.note
+
+
+def _with_documents(ans: Answer, r: Route, question: str, index_path: Path | None) -> Answer:
+    """For "why" questions: add the passages that discuss the number."""
     if r.kind == "both" and ans.kind == "answer":
         docs = documents_answer(question, index_path)
         ans.citations = docs.citations
@@ -258,4 +312,11 @@ def documents_answer(question: str, index_path: Path | None) -> Answer:
     )
 
 
-__all__ = ["answer_turn", "run_semantic_query", "documents_answer", "previous_range", "TIME_GRAINS"]
+__all__ = [
+    "answer_turn",
+    "run_semantic_query",
+    "execute_query",
+    "documents_answer",
+    "previous_range",
+    "TIME_GRAINS",
+]

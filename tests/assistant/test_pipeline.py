@@ -246,3 +246,40 @@ def test_other_phrasings_of_the_dev_questions(demo_db):
             spec["cases"].append(dict(dev[cid], id=f"{cid}#{n}", question=q))
     report = run_set(spec, demo_db, lambda q, c, a: ask(demo_db, q, c))
     assert report.accuracy >= 0.95, "\n".join(report.lines())
+
+
+class FakeChat:
+    """A ChatModel that always proposes one semantic query, and counts its calls."""
+
+    name = "fake-llm"
+
+    def __init__(self, query: dict):
+        self.query = query
+        self.calls = 0
+
+    def complete(self, messages, *, json_schema=None):
+        from assistant.llm.client import ChatReply
+
+        self.calls += 1
+        return ChatReply(json.dumps({"kind": "semantic_query", "semantic_query": self.query}))
+
+    def stream(self, messages):
+        yield ""
+
+
+REVENUE_2025 = {"metrics": ["revenue"], "dimensions": [], "filters": [],
+                "time_range": {"start": "2025-01-01", "end": "2026-01-01"}}  # fmt: skip
+
+
+def test_llm_takes_what_the_builtin_interpreter_is_not_sure_of(demo_db):
+    chat = FakeChat(REVENUE_2025)
+    vague = answer_question("How are we doing?", db_path=demo_db, as_of=AS_OF, chat=chat).to_json()
+    assert vague["kind"] == "answer" and vague["interpreter"] == "llm" and chat.calls == 1
+    sure = answer_question(
+        "No-show rate by location in 2025", db_path=demo_db, as_of=AS_OF, chat=chat
+    ).to_json()
+    assert sure["interpreter"] == "builtin" and chat.calls == 1
+    declined = answer_question(
+        "Delete all appointments from 2023", db_path=demo_db, as_of=AS_OF, chat=chat
+    ).to_json()
+    assert declined["kind"] == "refuse" and chat.calls == 1
