@@ -48,7 +48,7 @@ PLANTED = [
     ("Her number is 555.123.4567.", "555.123.4567", "[PHONE]"),
     ("Text +1 555 123 4567 with questions", "+1 555 123 4567", "[PHONE]"),
     ("cell:5551234567", "5551234567", "[PHONE]"),
-    ("Reach her on (555)987-0011 ext 12 tomorrow", "(555)987-0011", "[PHONE]"),
+    ("Reach her on (555)987-0011 ext 12 tomorrow", "ext 12", "[PHONE]"),
     ("Email me at jane.doe+eyes@example.co.uk please", "jane.doe+eyes@example.co.uk", "[EMAIL]"),
     ("From: RSMITH@MAIL.COM", "RSMITH@MAIL.COM", "[EMAIL]"),
     ("Complaint about CP-004512 resolved.", "CP-004512", "[MRN]"),
