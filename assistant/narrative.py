@@ -150,7 +150,7 @@ def write(
             if info.name not in idx:
                 continue
             v = rows[0][idx[info.name]]
-            s = f"{info.label} was {fmt_value(v, info.fmt)} {fmt_period(time_range)}"
+            s = f"{info.label} {fmt_period(time_range)}: {fmt_value(v, info.fmt)}"
             pv = rows[0][idx[f"{info.name}_previous"]] if f"{info.name}_previous" in idx else None
             if pv is None and previous and previous.get(info.name) is not None:
                 pv, cmp_r = previous[info.name], previous_range
@@ -213,7 +213,7 @@ def _ranking(series: list[tuple[Any, float]], m: MetricInfo, dims: list[str], *,
     label = (lambda v: _label_cell(v, dim)) if len(dims) == 1 else str
     what = " and ".join(d.replace("_", " ") for d in dims)
     if len(ranked) == 1:
-        return f"{m.label} for {label(hi[0])} was {fmt_value(hi[1], m.fmt)}."
+        return f"{m.label} for {label(hi[0])}: {fmt_value(hi[1], m.fmt)}."
     s = f"{m.label} by {what} ({len(ranked)} groups): highest {label(hi[0])} ({fmt_value(hi[1], m.fmt)}"
     if total:
         s += f", {hi[1] / total * 100:.1f}% of the total {fmt_value(total, m.fmt)}"

@@ -39,7 +39,7 @@ def test_formats():
 def test_single_value_with_previous_period():
     text = write(["no_show_rate"], [(0.0552,)], metrics=[RATE], dimensions=[], time_range=Q3,
                  previous={"no_show_rate": 0.058}, previous_range=Q2)  # fmt: skip
-    assert text == "No-show rate was 5.5% in Q3 2026, down 0.3 points from 5.8% in Q2 2026."
+    assert text == "No-show rate in Q3 2026: 5.5%, down 0.3 points from 5.8% in Q2 2026."
 
 
 def test_breakdown_names_highest_and_lowest_with_shares():
