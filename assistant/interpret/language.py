@@ -30,7 +30,10 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
         "upcoming appointments", "booked ahead", "schedule fill", "future appointments", "appointments booked ahead",
         "on the books", "upcoming visits",
     ),
-    "revenue": ("revenue", "gross revenue", "production", "sales", "charges", "billings", "income", "gross charges", "revenues"),
+    "revenue": (
+        "revenue", "gross revenue", "production", "sales", "charges", "billings", "income", "gross charges", "revenues",
+        "make", "made", "earn", "earned", "earnings", "generate", "generated", "bill", "billed",
+    ),
     "collections": ("collections", "collected", "collect", "receipts", "cash collected", "payments received", "amount collected"),
     "revenue_per_visit": (
         "revenue per visit", "revenue per patient", "revenue per exam", "average revenue per visit",
@@ -117,7 +120,7 @@ DIMENSION_ALIASES: dict[str, tuple[str, ...]] = {
 
 # When one word names members of several dimensions, the first available here wins.
 DIMENSION_PREFERENCE = (
-    "location", "provider", "appointment_type", "message_channel", "marketing_channel", "product_category",
+    "location", "provider", "appointment_type", "marketing_channel", "message_channel", "product_category",
     "campaign", "insurance_carrier", "payer_type", "staff_role", "staff_member", "booking_channel",
     "referral_source", "recall_type", "service_line", "brand", "gender", "age_band",
 )  # fmt: skip

@@ -81,6 +81,11 @@ def _metrics(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
             (strong if prio >= 2 else weak).append(name)
         elif m.kind == "vague":
             r.vague.append(m.targets[0][0])
+    if not strong and not weak:  # "how much did Northside make": a word that is also a (weaker) metric word
+        for m in p.mentions:
+            other = interp.lexicon.table.get(m.phrase, {}).get("metric")
+            if m.kind == "dimension" and other and not _is_breakdown(p, m, False, 1):
+                weak.append(max(other, key=other.get))
     names = list(dict.fromkeys(strong or weak))
     r.weak_metrics = list(dict.fromkeys(weak))
     # "revenue per visit" is one metric, "revenue and visits" two: keep distinct metrics in order
@@ -162,7 +167,13 @@ def _values(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Readings)
         best = max(pr for _, _, pr in cands)
         cands = [c for c in cands if c[2] == best]
         pref = {d: i for i, d in enumerate(language.DIMENSION_PREFERENCE)}
-        cands.sort(key=lambda c: pref.get(c[0], 99))
+        own = _own_tables(interp, r.metrics)
+        cands.sort(
+            key=lambda c: (
+                getattr(interp.model.dimensions.get(c[0]), "table", None) not in own,
+                pref.get(c[0], 99),
+            )
+        )
         top_dim = cands[0][0]
         same = sorted({v for d, v, _ in cands if d == top_dim})
         if len(same) > 1 and top_dim in ("provider", "staff_member", "campaign"):
@@ -170,6 +181,17 @@ def _values(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Readings)
             r.choices = same[:4]
         picked.append((top_dim, same[0]))
     return picked
+
+
+def _own_tables(interp: BuiltinInterpreter, metrics: list[str]) -> set[str]:
+    """The fact tables of the metrics ("email" on a message metric is the message channel)."""
+    return {
+        t
+        for m in metrics
+        if m in interp.model.metrics
+        for t in (getattr(interp.model.metrics[m], "table", None),)
+        if t
+    }
 
 
 def _dimensions(
