@@ -103,6 +103,7 @@ class Services:
             settings=self.settings,
         )
         data = answer.to_json()
+        data["_polish"] = self.settings.llm_enabled  # the page streams a grounded rewrite once
         data["turn_id"] = self.store.record_turn(
             Turn(
                 username=user.username,
@@ -118,6 +119,20 @@ class Services:
             )
         )
         return data
+
+    def polish_stream(self, ans: dict[str, Any]):
+        """A grounded LLM rewrite of an answer's narrative to stream, or None without an LLM."""
+        if not self.settings.llm_enabled or ans.get("kind") != "answer" or not ans.get("narrative"):
+            return None
+        from assistant.llm.client import shared_chat_model
+        from assistant.llm.polish import stream_polish
+
+        return stream_polish(
+            shared_chat_model(self.settings),
+            ans["narrative"],
+            ans.get("columns") or [],
+            ans.get("rows") or [],
+        )
 
     # -- answering helpers shared by the pages -------------------------------------------
     def engine(self):

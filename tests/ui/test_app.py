@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from pathlib import Path
 
@@ -173,3 +175,37 @@ def test_reports_page_searches_scrubbed_documents(home, demo_export):
     text = "\n".join(m.value for m in at.markdown)
     assert "supplier" in text.lower()
     assert at.expander, "no document text expander"
+
+
+def _polish_reply(body):
+    """The scripted model: rewrites the narrative when asked to, with or without a made-up number."""
+    from tests.llm_server import Reply
+
+    text = json.dumps(body)
+    if "MAKE-UP" in os.environ.get("ACUITY_TEST_POLISH", ""):
+        return Reply.text("No-show rates averaged 42.42% across the offices.")
+    if "No-show rate" in text or "no-show" in text.lower():
+        return Reply.text("Polished: the no-show picture for 2025 by office is in the chart below.")
+    return Reply.text("{}")
+
+
+@pytest.mark.parametrize("made_up", [False, True])
+def test_llm_polishes_the_narrative_only_when_grounded(home, monkeypatch, made_up):
+    from tests.llm_server import ScriptedLLMServer
+
+    with ScriptedLLMServer() as srv:
+        srv.set_responder(_polish_reply)
+        monkeypatch.setenv("ACUITY_LLM_MODEL", "scripted")
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test")
+        monkeypatch.setenv("ACUITY_TEST_POLISH", "MAKE-UP" if made_up else "")
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+        _ask(at, "No-show rate by location in 2025")
+        text = _texts(at)
+        if made_up:
+            assert "42.42" not in text  # an ungrounded number is never shown
+            assert "highest" in text.lower()  # the built-in narrative instead
+            assert any("not polished" in c.value for c in at.caption)
+        else:
+            assert "Polished: the no-show picture" in text
+        assert at.get("plotly_chart")

@@ -103,7 +103,18 @@ def _render_answer(ans: dict[str, Any], idx: int) -> None:
     if kind in ("refuse", "error"):
         st.warning(ans.get("narrative") or "I can't answer that.")
         return
-    st.markdown(ans.get("narrative") or "")
+    stream = session.services().polish_stream(ans) if ans.pop("_polish", False) else None
+    if stream is not None:
+        slot = st.empty()
+        slot.write_stream(stream)
+        if stream.polished:
+            ans["narrative"] = stream.text
+        else:
+            slot.markdown(ans.get("narrative") or "")
+            if stream.note:
+                st.caption(stream.note)
+    else:
+        st.markdown(ans.get("narrative") or "")
     if kind == "clarify":
         _render_choices(ans, idx)
         return
