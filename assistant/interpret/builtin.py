@@ -66,7 +66,8 @@ class BuiltinInterpreter:
 
     def __init__(self, model: Any, values: ValueIndex | None = None) -> None:
         self.model = model
-        self.values = values or ValueIndex()
+        # weekdays filter the day_of_week grain ("visits on Mondays")
+        self.values = (values or ValueIndex()).extended({"day_of_week": language.WEEKDAYS})
         metrics, dims = model_phrases(model)
         self.lexicon = Lexicon.from_parts(metrics, dims, self.values.by_alias(), language.VAGUE_WORDS)
         vocab = self.lexicon.vocabulary() | language.STOPWORDS | set(MONTHS) | set(NUMBERS) | set(UNITS)

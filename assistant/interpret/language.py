@@ -161,6 +161,8 @@ VALUE_WORDS: dict[str, tuple[str, ...]] = {
     "65+": ("seniors", "65 and over", "over 65", "65 plus", "elderly"),
 }  # fmt: skip
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 # Words that turn into other words before matching ("cl" is "contact lens").
 EXPANSIONS: dict[str, tuple[str, ...]] = {
     "cl": ("contact", "lens"),

@@ -55,6 +55,14 @@ class ValueIndex:
                         idx.aliases.setdefault(k, set()).add((dim, v, prio))
         return idx
 
+    def extended(self, members: Mapping[str, Iterable[str]]) -> ValueIndex:
+        """A copy with more dimensions' members (e.g. the weekdays of the day_of_week grain)."""
+        more = ValueIndex.from_members(members)
+        out = ValueIndex({**self.members, **more.members}, {k: set(v) for k, v in self.aliases.items()})
+        for k, v in more.aliases.items():
+            out.aliases.setdefault(k, set()).update(v)
+        return out
+
     def by_alias(self) -> dict[str, list[tuple[str, str, int]]]:
         """The aliases as lists (for the lexicon)."""
         return {k: sorted(v) for k, v in self.aliases.items()}
