@@ -66,6 +66,14 @@ def _hard_filters(given: SearchFilters | None, audience: str | None) -> SearchFi
     return replace(f, audience=audience) if audience is not None else f
 
 
+_WRAPPED = re.compile(r"(?<![.!?:])[ \t]*\n(?![ \t]*(?:[-*\u2022#|]|\d+[.)]|\n))[ \t]*")
+
+
+def unwrap(text: str) -> str:
+    """Join lines that a PDF or a text file wrapped mid-sentence; keep list items and paragraphs."""
+    return _WRAPPED.sub(" ", text).strip()
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences (and lines) of a passage, stripped, in order."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
@@ -103,8 +111,9 @@ def _snippet(text: str, highlights: list[str]) -> str:
 
 
 def _hit_dict(hit: SearchHit, question: str, embed) -> dict[str, Any]:
-    marks = highlight(hit.text, question, embed)
-    snippet = _snippet(hit.text, marks)
+    text = unwrap(hit.text)
+    marks = highlight(text, question, embed)
+    snippet = _snippet(text, marks)
     return {
         "source": hit.source,
         "title": hit.title,

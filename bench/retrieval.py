@@ -22,6 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# This folder holds bench/ingest.py, which would shadow the ``ingest`` package.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
 TOPICS = {
     "no-shows": [
         "no-show rate",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.documents import answer_documents, filters_from_question, highlight, split_sentences
+from assistant.documents import answer_documents, filters_from_question, highlight, split_sentences, unwrap
 from ingest.documents import SearchFilters, index_folder
 from tests.ingest.test_documents_extract import write_samples
 
@@ -112,6 +112,13 @@ def test_sentences_and_highlights():
         "Frames arrive late.",
     ]
     assert highlight(text, "when did the reminder texts stop") == ["Reminder texts stopped in March!"]
+
+
+def test_wrapped_pdf_lines_are_joined_but_list_items_kept():
+    text = "We moved the phone line to the\nnew carrier.\n-  Example: missed Mar 2\nand called.\nDecisions\n- Call ahead"
+    assert unwrap(text) == (
+        "We moved the phone line to the new carrier.\n-  Example: missed Mar 2 and called.\nDecisions\n- Call ahead"
+    )
 
 
 def test_cli_search_json(index, capsys):
