@@ -201,20 +201,21 @@ def _derived(t: Table, name: str, as_of: dt.date) -> exp.Expression | None:
 
 def extend_keymap(con: duckdb.DuckDBPyConnection, keymap: str, raw: str, secret: str | bytes) -> int:
     """Add the patient_key of every patient_id of ``raw`` not yet in ``keymap``; returns how many."""
-    r = exp.alias_(table(raw), RAW, table=True)
+    r = exp.alias_(table(raw), RAW, table=True, copy=False)
     known = exp.Exists(
         this=exp.select("1")
-        .from_(exp.alias_(table(keymap), KEYS, table=True))
-        .where(exp.EQ(this=col("patient_id", KEYS), expression=col("patient_id", RAW)))
+        .from_(exp.alias_(table(keymap), KEYS, table=True, copy=False), copy=False)
+        .where(exp.EQ(this=col("patient_id", KEYS), expression=col("patient_id", RAW)), copy=False)
     )
     new_ids = (
         exp.select(col("patient_id", RAW))
-        .distinct()
-        .from_(r)
+        .distinct(copy=False)
+        .from_(r, copy=False)
         .where(
             exp.and_(
                 exp.Not(this=exp.Is(this=col("patient_id", RAW), expression=exp.Null())), exp.Not(this=known)
-            )
+            ),
+            copy=False,
         )
     )
     ids = [row[0] for row in run(con, new_ids).fetchall()]
@@ -233,9 +234,9 @@ def build_scrub_map(
     """``out(original, scrubbed)`` for every distinct non-empty text of ``raw.column``."""
     texts_q = (
         exp.select(col(column))
-        .distinct()
-        .from_(table(raw))
-        .where(exp.Not(this=exp.Is(this=col(column), expression=exp.Null())))
+        .distinct(copy=False)
+        .from_(table(raw), copy=False)
+        .where(exp.Not(this=exp.Is(this=col(column), expression=exp.Null())), copy=False)
     )
     texts = [row[0] for row in run(con, texts_q).fetchall()]
     scrubbed = list(scrubber.scrub_many(texts)) if texts else []
@@ -255,9 +256,9 @@ def names_of_patients(con: duckdb.DuckDBPyConnection, raw: str) -> list[str]:
     for column in ("first_name", "last_name"):
         q = (
             exp.select(col(column))
-            .distinct()
-            .from_(table(raw))
-            .where(exp.Not(this=exp.Is(this=col(column), expression=exp.Null())))
+            .distinct(copy=False)
+            .from_(table(raw), copy=False)
+            .where(exp.Not(this=exp.Is(this=col(column), expression=exp.Null())), copy=False)
         )
         names.update(str(row[0]).strip() for row in run(con, q).fetchall())
     names.discard("")

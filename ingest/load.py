@@ -119,17 +119,19 @@ def upsert(con: duckdb.DuckDBPyConnection, t: Table, checked: str) -> tuple[int,
     """Insert new clean rows and update changed ones by primary key; returns (inserted, updated)."""
     target = table(t.name, warehouse=True)
     cols = list(t.column_names)
-    src = exp.alias_(table(checked), "c", table=True)
-    has_rows = run(con, exp.select("1").from_(target).limit(1)).fetchone() is not None
+    src = exp.alias_(table(checked), "c", table=True, copy=False)
+    has_rows = run(con, exp.select("1").from_(target, copy=False).limit(1, copy=False)).fetchone() is not None
     updated = 0
     if has_rows:
         others = [c for c in cols if c not in t.primary_key]
         changed = or_all([exp.NullSafeNEQ(this=col(c, "c"), expression=col(c, "w")) for c in others])
         changes = (
             exp.select(*[col(c, "c") for c in cols])
-            .from_(src)
-            .join(exp.alias_(target.copy(), "w", table=True), on=_pk_match(t, "c", "w"))
-            .where(exp.and_(_clean(checked), changed))
+            .from_(src, copy=False)
+            .join(
+                exp.alias_(target.copy(), "w", table=True, copy=False), on=_pk_match(t, "c", "w"), copy=False
+            )
+            .where(exp.and_(_clean(checked), changed), copy=False)
         )
         run(con, exp.Create(this=table("_changes"), kind="TABLE", expression=changes, replace=True))
         if others:
@@ -145,14 +147,16 @@ def upsert(con: duckdb.DuckDBPyConnection, t: Table, checked: str) -> tuple[int,
             )
             updated = int(run(con, update).fetchone()[0])
         run(con, drop("_changes"))
-    new_rows = exp.select(*[col(c, "c") for c in cols]).from_(src).where(_clean(checked))
+    new_rows = (
+        exp.select(*[col(c, "c") for c in cols]).from_(src, copy=False).where(_clean(checked), copy=False)
+    )
     if has_rows:
         exists = exp.Exists(
             this=exp.select("1")
-            .from_(exp.alias_(target.copy(), "w", table=True))
-            .where(_pk_match(t, "c", "w"))
+            .from_(exp.alias_(target.copy(), "w", table=True, copy=False), copy=False)
+            .where(_pk_match(t, "c", "w"), copy=False)
         )
-        new_rows = new_rows.where(exp.Not(this=exists))
+        new_rows = new_rows.where(exp.Not(this=exists), copy=False)
     insert = exp.Insert(
         this=exp.Schema(this=target.copy(), expressions=[ident(c) for c in cols]), expression=new_rows
     )

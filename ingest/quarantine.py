@@ -47,9 +47,9 @@ def newline_table(con: duckdb.DuckDBPyConnection, t: Table, raw: str, out: str) 
     for c in counts[1:]:
         total = exp.Add(this=total, expression=c)
     body = (
-        exp.select(exp.alias_(exp.column("rowid"), ROW), exp.alias_(total, "n"))
-        .from_(table(raw))
-        .where(or_all([func("CONTAINS", col(c), nl.copy()) for c in names]))
+        exp.select(exp.alias_(exp.column("rowid"), ROW, copy=False), exp.alias_(total, "n", copy=False))
+        .from_(table(raw), copy=False)
+        .where(or_all([func("CONTAINS", col(c), nl.copy()) for c in names]), copy=False)
     )
     run(con, exp.Create(this=table(out), kind="TABLE", expression=body, replace=True))
 
@@ -81,8 +81,8 @@ def quarantine(
     count = run(
         con,
         exp.select(exp.Count(this=exp.Star()))
-        .from_(exp.alias_(table(checked), _CHECKED, table=True))
-        .where(is_bad(_CHECKED)),
+        .from_(exp.alias_(table(checked), _CHECKED, table=True, copy=False), copy=False)
+        .where(is_bad(_CHECKED), copy=False),
     ).fetchone()[0]
     if not count:
         return 0
@@ -102,12 +102,13 @@ def quarantine(
             col(REASON, _CHECKED),
             exp.cast(content, "VARCHAR"),
         )
-        .from_(exp.alias_(table(checked), _CHECKED, table=True))
+        .from_(exp.alias_(table(checked), _CHECKED, table=True, copy=False), copy=False)
         .join(
-            exp.alias_(table(raw), RAW, table=True),
+            exp.alias_(table(raw), RAW, table=True, copy=False),
             on=exp.EQ(this=col(ROW, _CHECKED), expression=exp.column("rowid", RAW)),
+            copy=False,
         )
-        .where(is_bad(_CHECKED))
+        .where(is_bad(_CHECKED), copy=False)
     )
     rows = join_maps(rows, keymap=keymap, scrubmaps=scrubmaps)
     inserted = insert_quarantine(con, rows)

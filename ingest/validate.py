@@ -104,11 +104,11 @@ def set_checks(t: Table, typed: str, dups: str) -> list[Check]:
     first_key = t.primary_key[0]
     checks = [Check(exp.Not(this=exp.Is(this=col(first_key, dups), expression=exp.Null())), "duplicate key")]
     for fk in t.foreign_keys:
-        ref = exp.alias_(table(fk.ref_table, warehouse=True), "x", table=True)
+        ref = exp.alias_(table(fk.ref_table, warehouse=True), "x", table=True, copy=False)
         found = exp.Exists(
             this=exp.select("1")
-            .from_(ref)
-            .where(exp.EQ(this=col(fk.ref_column, "x"), expression=col(fk.column, typed)))
+            .from_(ref, copy=False)
+            .where(exp.EQ(this=col(fk.ref_column, "x"), expression=col(fk.column, typed)), copy=False)
         )
         present = exp.Not(this=exp.Is(this=col(fk.column, typed), expression=exp.Null()))
         checks.append(
@@ -122,10 +122,10 @@ def staged_rows(
 ) -> exp.Select:
     """Raw rows joined to the key and scrub maps: row number, warehouse columns, row reasons."""
     select = exp.select(
-        exp.alias_(exp.column("rowid", RAW), ROW),
-        *[exp.alias_(e, c) for c, e in warehouse_exprs(t, as_of).items()],
-        exp.alias_(row_reason(t), REASON),
-    ).from_(exp.alias_(table(raw), RAW, table=True))
+        exp.alias_(exp.column("rowid", RAW), ROW, copy=False),
+        *[exp.alias_(e, c, copy=False) for c, e in warehouse_exprs(t, as_of).items()],
+        exp.alias_(row_reason(t), REASON, copy=False),
+    ).from_(exp.alias_(table(raw), RAW, table=True, copy=False), copy=False)
     return join_maps(select, keymap=keymap, scrubmaps=scrubmaps)
 
 
@@ -133,11 +133,15 @@ def join_maps(select: exp.Select, *, keymap: str | None, scrubmaps: dict[str, st
     """LEFT JOIN the key map on ``patient_id`` and each scrub map on its free-text column."""
     if keymap:
         on = exp.EQ(this=col("patient_id", KEYS), expression=_raw("patient_id"))
-        select = select.join(exp.alias_(table(keymap), KEYS, table=True), on=on, join_type="left")
+        select = select.join(
+            exp.alias_(table(keymap), KEYS, table=True, copy=False), on=on, join_type="left", copy=False
+        )
     for column, name in scrubmaps.items():
         alias = scrub_alias(column)
         on = exp.EQ(this=col("original", alias), expression=_raw(column))
-        select = select.join(exp.alias_(table(name), alias, table=True), on=on, join_type="left")
+        select = select.join(
+            exp.alias_(table(name), alias, table=True, copy=False), on=on, join_type="left", copy=False
+        )
     return select
 
 
@@ -147,20 +151,22 @@ def checked_table(t: Table, staged: exp.Select, out: str) -> exp.Create:
     keys = [col(k) for k in t.primary_key]
     dup_keys = (
         exp.select(*keys)
-        .from_(typed)
-        .where(and_all([exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys]))
-        .group_by(*[k.copy() for k in keys])
-        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=lit(1)))
+        .from_(typed, copy=False)
+        .where(
+            and_all([exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys]), copy=False
+        )
+        .group_by(*[k.copy() for k in keys], copy=False)
+        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=lit(1)), copy=False)
     )
     row_reasons = exp.Nullif(this=col(REASON, typed), expression=lit(""))
     reason = _reasons(set_checks(t, typed, dups), row_reasons)
     on = and_all([exp.EQ(this=col(k, typed), expression=col(k, dups)) for k in t.primary_key])
     body = (
-        exp.select(*[col(c, typed) for c in (ROW, *t.column_names)], exp.alias_(reason, REASON))
-        .from_(typed)
-        .join(dups, on=on, join_type="left")
-        .with_(typed, as_=staged)
-        .with_(dups, as_=dup_keys)
+        exp.select(*[col(c, typed) for c in (ROW, *t.column_names)], exp.alias_(reason, REASON, copy=False))
+        .from_(typed, copy=False)
+        .join(dups, on=on, join_type="left", copy=False)
+        .with_(typed, as_=staged, copy=False)
+        .with_(dups, as_=dup_keys, copy=False)
     )
     return exp.Create(this=table(out), kind="TABLE", expression=body, replace=True)
 
