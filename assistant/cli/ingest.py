@@ -61,7 +61,6 @@ def sync_warehouse(args: argparse.Namespace) -> SyncReport:
 def index_documents(args: argparse.Namespace) -> int:
     """Index the documents of ``args.source`` into the document index; prints a summary."""
     from ingest.documents import DocumentIndexError, documents_root, index_folder
-    from ingest.documents.index import known_names_from_export
 
     index = args.index or load_settings().index_path
     bar = tqdm(desc=f"{'documents':<20}", unit="file", file=sys.stderr, leave=False)
@@ -71,9 +70,7 @@ def index_documents(args: argparse.Namespace) -> int:
         bar.update(done - bar.n)
 
     try:
-        report = index_folder(
-            args.source, index, known_names=known_names_from_export(args.source), progress=progress
-        )
+        report = index_folder(args.source, index, progress=progress)  # patient names from patients.csv
     except DocumentIndexError as exc:
         print(f"acuity ingest: {exc}", file=sys.stderr)
         return 1

@@ -83,7 +83,7 @@ def chunk_document(doc: ExtractedDocument) -> list[Chunk]:
                 continue
             for piece in splitter.split_text(body):
                 meta = dict(base)
-                meta["chunk"] = len(chunks)
+                meta["chunk_index"] = len(chunks)
                 meta["section"] = section if section != doc.title else ""
                 meta["page"] = block.page or 0
                 chunks.append(Chunk(text=piece.strip(), metadata=meta))

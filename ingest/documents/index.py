@@ -22,7 +22,7 @@ from ingest.documents.store import ChunkStore, load_manifest, save_manifest
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2"  # bump when extraction, scrubbing or chunking changes what is stored
+PIPELINE_VERSION = "3"  # bump when extraction, scrubbing or chunking changes what is stored
 FILTER_COLUMNS = ("doc_type", "date_num", "month", "audience_rank")
 
 Progress = Callable[[int, int, str], None]
@@ -138,14 +138,20 @@ def index_folder(
     folder: Path,
     index_path: Path,
     *,
-    known_names: Sequence[str] = (),
+    known_names: Sequence[str] | None = None,
     progress: Progress | None = None,
     embedder: Embedder | None = None,
     scrub: Callable[[str], str] | None = None,
 ) -> IndexReport:
-    """Index the documents under ``folder`` (or its ``documents/``) into the index at ``index_path``."""
+    """Index the documents under ``folder`` (or its ``documents/``) into the index at ``index_path``.
+
+    ``known_names`` are the patient names the scrubber must remove; None reads them from the
+    export's ``patients.csv`` (in ``folder``, or beside a ``documents`` folder).
+    """
     folder, index_path = Path(folder), Path(index_path)
     root = documents_root(folder)
+    if known_names is None:
+        known_names = known_names_from_export(folder) or known_names_from_export(root.parent)
     embedder = embedder or load_embedder()
     scrub = scrub or make_scrubber(known_names)
     index_path.mkdir(parents=True, exist_ok=True)

@@ -94,6 +94,11 @@ def test_export_folder_uses_documents_subfolder_and_patient_names(tmp_path):
     assert known_names_from_export(export) == ["Quinn", "Zephyrine"]
     index_folder(export, tmp_path / "index", known_names=known_names_from_export(export))
     assert "Zephyrine" not in " ".join(stored_texts(tmp_path / "index"))
+    # No names given: they are read from the export's patients.csv beside documents/.
+    index_folder(export / "documents", tmp_path / "auto")
+    assert "Zephyrine" not in " ".join(stored_texts(tmp_path / "auto"))
+    index_folder(export / "documents", tmp_path / "none", known_names=[])
+    assert "Zephyrine" in " ".join(stored_texts(tmp_path / "none"))  # the names are what catches it
 
 
 def test_collection_uses_tuned_hnsw_configuration(tmp_path):
