@@ -97,13 +97,27 @@ class Charges:
         }
 
 
+# Compact dtypes per field: many millions of lines for many locations.
+_DTYPES = (
+    np.int32,
+    np.int32,
+    np.int32,
+    np.int32,
+    "datetime64[D]",
+    np.int8,
+    np.int32,
+    np.int16,
+    np.int64,
+    np.int8,
+)
+
+
 def _lines(appt, patient, loc, provider, date, category, sku, qty, amount, payer) -> Charges:
     n = len(patient)
-    full = [
-        np.broadcast_to(np.asarray(v), (n,)).copy()
-        for v in (appt, patient, loc, provider, date, category, sku, qty, amount, payer)
-    ]
-    return Charges(*full)
+    values = (appt, patient, loc, provider, date, category, sku, qty, amount, payer)
+    return Charges(
+        *[np.broadcast_to(np.asarray(v).astype(t), (n,)).copy() for v, t in zip(values, _DTYPES, strict=True)]
+    )
 
 
 def _vision_payer(insurance: np.ndarray) -> np.ndarray:

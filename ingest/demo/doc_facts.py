@@ -113,6 +113,11 @@ WHERE movement_type = 'sale' AND i.supplier = $1 AND i.product_category = 'frame
 """
 
 
+def first_or(names: list[str], default: str) -> str:
+    """The first name of a list, or ``default`` when it is empty."""
+    return names[0] if names else default
+
+
 @dataclass(frozen=True)
 class Month:
     """One location's month."""

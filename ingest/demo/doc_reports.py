@@ -176,6 +176,15 @@ def monthly_report(cfg: DemoConfig, facts: Facts, month: dt.date, author: str, i
         f"(frames, lenses, sunglasses) were {money(total.optical)}, {pct(total.optical / total.revenue if total.revenue else None)} of revenue."
     )
     notes = _notes(cfg, facts, month)
+    fan = (
+        facts.patient(facts.locations[0], "completed", month, add_months(month, 1), pick=i)
+        if i % 3 == 0
+        else None
+    )
+    if fan:
+        notes.append(
+            f"Thank-you card from {fan.first} {fan.last} for the {facts.locations[0]} optical team - it is on the board."
+        )
     if notes:
         doc.h("Notes" if i % 2 else "What stood out")
         doc.ul(notes)
