@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.interpret import language
-from assistant.interpret.text import key
-from assistant.interpret.timeexpr import GRAIN_NOUN, NUMBERS, default_grain
+from assistant.interpret.ranking import GENERIC_DIM_WORDS, generic_dimension, is_breakdown, order
+from assistant.interpret.timeexpr import default_grain
 from semantic_layer.query import Filter, OrderBy, TimeRange
 
 if TYPE_CHECKING:
@@ -24,19 +24,6 @@ RATE_OF = {"no_shows": "no_show_rate", "cancellations": "cancellation_rate"}
 SHARE_WORDS = {"rate", "percentage", "percent", "share", "proportion", "ratio"}
 COUNT_WORDS = ("how", "many", "number", "count", "total", "busiest", "most", "fewest")
 CAMPAIGN_DIMS = ("campaign", "marketing_channel", "service_line")
-BREAKDOWN_CUES = (
-    "by",
-    "per",
-    "each",
-    "every",
-    "across",
-    "which",
-    "what",
-    "between",
-    "among",
-    "top",
-    "bottom",
-)
 
 
 @dataclass
@@ -84,7 +71,7 @@ def _metrics(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
     if not strong and not weak:  # "how much did Northside make": a word that is also a (weaker) metric word
         for m in p.mentions:
             other = interp.lexicon.table.get(m.phrase, {}).get("metric")
-            if m.kind == "dimension" and other and not _is_breakdown(p, m, False, 1):
+            if m.kind == "dimension" and other and not is_breakdown(p, m, False, 1):
                 weak.append(max(other, key=other.get))
     names = list(dict.fromkeys(strong or weak))
     r.weak_metrics = list(dict.fromkeys(weak))
@@ -204,7 +191,7 @@ def _dimensions(
         names = [t for t, _ in m.targets]
         dim = next((d for d in names if d in avail), names[0])
         if m.phrase in GENERIC_DIM_WORDS and r.metrics:
-            dim = _generic_dimension(interp, m.phrase, avail, r.metrics[0]) or dim
+            dim = generic_dimension(interp, m.phrase, avail, r.metrics[0]) or dim
         if dim not in avail:
             last = m.phrase.split()[-1]
             alt = [d for d in avail if d.endswith(last) or d.endswith(last.rstrip("s"))]
@@ -217,84 +204,12 @@ def _dimensions(
                         language.DIMENSION_PREFERENCE.index(d) if d in language.DIMENSION_PREFERENCE else 99
                     ),
                 )[0]
-        if not _is_breakdown(p, m, dim in value_dims, len([x for x in p.mentions if x.kind == "dimension"])):
+        if not is_breakdown(p, m, dim in value_dims, len([x for x in p.mentions if x.kind == "dimension"])):
             continue  # "at the Northside location", "spend on campaigns": the head noun, not a breakdown
         if dim not in r.dimensions:
             r.dimensions.append(dim)
     r.named_dims = list(r.dimensions)
     r.mentioned_dims = [t for x in p.mentions if x.kind == "dimension" for t, _ in x.targets[:1]]
-
-
-# Dimension phrases that are questions in themselves ("how did they find us?")
-INHERENT_BREAKDOWN = {
-    key(x)
-    for x in (
-        "find us",
-        "found us",
-        "hear about us",
-        "heard about us",
-        "how they found us",
-        "how booked",
-        "how they booked",
-    )
-}
-GENERIC_DIM_WORDS = {"type", "kind", "category", "channel", "source"}
-
-
-def _generic_dimension(interp: BuiltinInterpreter, word: str, avail: set[str], metric: str) -> str | None:
-    """'by type', 'by channel': the dimension of that kind that lives on the metric's own table."""
-    cands = [d for d in avail if word in d.split("_")]
-    if not cands:
-        return None
-    table = getattr(interp.model.metrics.get(metric), "table", None)
-    own = [d for d in cands if getattr(interp.model.dimensions[d], "table", None) == table]
-    pref = {d: i for i, d in enumerate(language.DIMENSION_PREFERENCE)}
-    return sorted(own or cands, key=lambda d: pref.get(d, 99))[0]
-
-
-SKIPPABLE = {
-    "the",
-    "all",
-    "different",
-    "individual",
-    "our",
-    "each",
-    "every",
-    "of",
-    "a",
-    "an",
-    "and",
-    "or",
-    "its",
-    "their",
-}
-AFTER_CUES = ("ranked", "sorted", "ordered", "compared", "ranking", "breakdown", "split")
-
-
-def _is_breakdown(p: Parsed, m: Any, has_value: bool, n_dims: int) -> bool:
-    """A dimension word groups the answer when a cue says so: 'by X', 'each X', 'which X', 'top 3 X', ..."""
-    if m.phrase in INHERENT_BREAKDOWN:
-        return True
-    values_at = {i for x in p.mentions if x.kind == "value" for i in range(x.start, x.end)}
-    i = m.start - 1
-    steps = 0
-    while i >= 0 and steps < 4:
-        w = p.words[i]
-        if w in BREAKDOWN_CUES or w in ("compare", "comparing", "vs", "versus", "rank", "among", "per"):
-            return not has_value or w in ("by", "per", "each", "every", "across", "which", "what")
-        if w in SKIPPABLE or w.isdigit() or w in NUMBERS or i in values_at or i in p.time.used:
-            i -= 1
-            steps += 1
-            continue
-        break
-    nxt = p.words[m.end] if m.end < len(p.words) else ""
-    if nxt in AFTER_CUES:
-        return True
-    ordering = any(
-        w in language.ORDER_DESC | language.ORDER_ASC | language.ORDER_GOOD | language.ORDER_BAD
-        for w in p.words
-    )
-    return ordering and not has_value and n_dims == 1
 
 
 def _filters(interp: BuiltinInterpreter, p: Parsed, values: list[tuple[str, str]], r: Readings) -> None:
@@ -334,56 +249,6 @@ def _role_filter(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Read
             return
 
 
-def _adjacent_number(words: list[str], i: int, before: bool = True) -> int | None:
-    """'3 best', 'best three', 'which 3': a small count next to a ranking word."""
-    spots = ([i - 1] if before else []) + [i + 1]
-    for j in spots:
-        if 0 <= j < len(words):
-            w = words[j]
-            n = int(w) if w.isdigit() and len(w) <= 2 else NUMBERS.get(w) if w != "a" else None
-            if n and n > 0:
-                return n
-    return None
-
-
-def _order(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
-    words = p.words
-    desc: bool | None = None
-    for i, w in enumerate(words):
-        if w in ("top", "bottom") or (w in ("first",) and i + 1 < len(words) and words[i + 1].isdigit()):
-            nxt = words[i + 1] if i + 1 < len(words) else ""
-            n = int(nxt) if nxt.isdigit() else NUMBERS.get(nxt)
-            if n and n < 1000:
-                r.limit = n
-            desc = w != "bottom"
-        elif w in language.ORDER_DESC:
-            desc = True if desc is None else desc
-            r.limit = r.limit or _adjacent_number(words, i)
-        elif w in language.ORDER_ASC:
-            desc = False if desc is None else desc
-            r.limit = r.limit or _adjacent_number(words, i)
-        elif w in language.ORDER_GOOD | language.ORDER_BAD:
-            good_up = True
-            if r.metrics:
-                gd = getattr(interp.model.metrics[r.metrics[0]], "good_direction", None)
-                good_up = getattr(gd, "value", gd) != "down"
-            desc = good_up if w in language.ORDER_GOOD else not good_up
-            r.limit = r.limit or _adjacent_number(words, i)
-        elif w == "which" and _adjacent_number(words, i, before=False):
-            r.limit = _adjacent_number(words, i, before=False)
-    if desc is None:
-        return
-    r.named_order, r.order_desc = True, desc
-    if not r.dimensions and not p.time.grain:
-        grain = next((GRAIN_NOUN[w] for i, w in p.unused() if w in GRAIN_NOUN), None)
-        if grain:
-            r.dimensions.append(grain)
-        elif p.has("day") and not p.time.grain:
-            r.dimensions.append("day")
-    if r.metrics and (r.dimensions or p.time.grain):
-        r.order_by = [OrderBy(r.metrics[0], desc)]
-
-
 def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
     """Resolve the parsed question's phrases into readings."""
     p.time_as_of = as_of  # type: ignore[attr-defined]
@@ -404,7 +269,7 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
         grain = default_grain(t.time_range, as_of)
     if grain:
         r.named_grain = grain
-    _order(interp, p, r)
+    order(interp, p, r)
     if grain and grain not in r.dimensions:
         r.dimensions.append(grain)
         if not r.order_by and grain not in ("day_of_week", "hour_of_day") or not r.order_by:
