@@ -6,7 +6,7 @@ total (for additive metrics), the peak and low of a trend, and both sides of a
 comparison. Numbers are formatted per the metric's format (percent, currency, minutes,
 hours, count, score).
 
->>> fmt_value(0.0842, "percent"), fmt_value(12345.6, "currency"), fmt_value(14.25, "minutes")
+>>> fmt_value(0.0842, "percent"), fmt_value(12345.6, "currency"), fmt_value(14.26, "minutes")
 ('8.4%', '$12,346', '14.3 min')
 """
 
