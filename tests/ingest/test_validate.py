@@ -136,10 +136,12 @@ def test_every_reason_names_a_value_free_problem(bad_sync):
 # --- structural errors: the run stops, the warehouse stays as it was -------------------------
 
 
-@pytest.fixture
-def built(tmp_path):
-    src = make_export(tmp_path / "good")
-    db = tmp_path / "wh.duckdb"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A warehouse synced from the good export (the failing syncs below must not change it)."""
+    folder = tmp_path_factory.mktemp("built")
+    src = make_export(folder / "good")
+    db = folder / "wh.duckdb"
     _sync(src, db)
     return src, db
 
