@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from assistant.interpret import language
 from assistant.interpret.ranking import GENERIC_DIM_WORDS, generic_dimension, is_breakdown, order
 from assistant.interpret.timeexpr import default_grain
-from semantic_layer.query import Filter, OrderBy, TimeRange
+from semantic_layer.query import TIME_GRAINS, Filter, OrderBy, TimeRange
 
 if TYPE_CHECKING:
     from assistant.interpret.builtin import BuiltinInterpreter, Parsed
@@ -148,9 +148,11 @@ def _values(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Readings)
     for m in p.mentions:
         if m.kind != "value":
             continue
-        cands = [(d, v, pr) for (d, v), pr in m.targets if d in avail] or [
-            (d, v, pr) for (d, v), pr in m.targets
-        ]
+        cands = [(d, v, pr) for (d, v), pr in m.targets if d in avail]
+        if not cands and r.metrics and all(d not in TIME_GRAINS for (d, _), _ in m.targets):
+            r.notes.append(f"'{m.phrase}' does not apply to {', '.join(r.metrics)}")
+            continue  # a member of a dimension the metric cannot be sliced by: not a filter
+        cands = cands or [(d, v, pr) for (d, v), pr in m.targets]
         best = max(pr for _, _, pr in cands)
         cands = [c for c in cands if c[2] == best]
         pref = {d: i for i, d in enumerate(language.DIMENSION_PREFERENCE)}

@@ -32,6 +32,7 @@ PERSON_DIMS = ("provider", "staff", "employee", "doctor")
 _NOT_ALONE = (
     language.STOPWORDS | set(MONTHS) | {"exam", "visit", "lens", "treatment", "management", "medical"}
 )
+_NOT_ALONE |= {"other", "none", "both", "all", "any", "unknown"}  # member values that are everyday words
 
 
 @dataclass
