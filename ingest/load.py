@@ -15,9 +15,7 @@ from sqlglot import exp
 
 from ingest.contract import TABLES, ColType, Column, Table
 from ingest.sqlbuild import and_all, col, drop, ident, or_all, render, run, table, template
-
-REASON = "_reason"
-ROW = "_row"
+from ingest.validate import REASON
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,7 @@ class AuxTable:
     primary_key: tuple[str, ...] = ()
 
 
-_BIG = ColType.INTEGER  # counts fit INTEGER for any practice; BIGINT below where it matters
+_COUNT = ColType.INTEGER  # row counts of one sync (up to 2^31 rows per table)
 SYNC_RUNS = AuxTable(
     "sync_runs",
     (
@@ -40,10 +38,10 @@ SYNC_RUNS = AuxTable(
         Column("source_fingerprint", ColType.VARCHAR, False),
         Column("as_of", ColType.DATE, False),
         Column("key_check", ColType.VARCHAR, False),
-        Column("rows_read", _BIG),
-        Column("rows_inserted", _BIG),
-        Column("rows_updated", _BIG),
-        Column("rows_quarantined", _BIG),
+        Column("rows_read", _COUNT),
+        Column("rows_inserted", _COUNT),
+        Column("rows_updated", _COUNT),
+        Column("rows_quarantined", _COUNT),
     ),
     ("run_id",),
 )
@@ -53,10 +51,10 @@ SYNC_RUN_TABLES = AuxTable(
         Column("run_id", ColType.VARCHAR, False),
         Column("table_name", ColType.VARCHAR, False),
         Column("source_file", ColType.VARCHAR),
-        Column("rows_read", _BIG),
-        Column("rows_inserted", _BIG),
-        Column("rows_updated", _BIG),
-        Column("rows_quarantined", _BIG),
+        Column("rows_read", _COUNT),
+        Column("rows_inserted", _COUNT),
+        Column("rows_updated", _COUNT),
+        Column("rows_quarantined", _COUNT),
     ),
     ("run_id", "table_name"),
 )
@@ -111,7 +109,7 @@ def _pk_match(t: Table, left: str, right: str) -> exp.Expression:
     return and_all([exp.EQ(this=col(k, left), expression=col(k, right)) for k in t.primary_key])
 
 
-def _clean(checked: str) -> exp.Expression:
+def _clean() -> exp.Expression:
     return exp.EQ(this=col(REASON, "c"), expression=exp.Literal.string(""))
 
 
@@ -131,7 +129,7 @@ def upsert(con: duckdb.DuckDBPyConnection, t: Table, checked: str) -> tuple[int,
             .join(
                 exp.alias_(target.copy(), "w", table=True, copy=False), on=_pk_match(t, "c", "w"), copy=False
             )
-            .where(exp.and_(_clean(checked), changed), copy=False)
+            .where(exp.and_(_clean(), changed), copy=False)
         )
         run(con, exp.Create(this=table("_changes"), kind="TABLE", expression=changes, replace=True))
         if others:
@@ -147,9 +145,7 @@ def upsert(con: duckdb.DuckDBPyConnection, t: Table, checked: str) -> tuple[int,
             )
             updated = int(run(con, update).fetchone()[0])
         run(con, drop("_changes"))
-    new_rows = (
-        exp.select(*[col(c, "c") for c in cols]).from_(src, copy=False).where(_clean(checked), copy=False)
-    )
+    new_rows = exp.select(*[col(c, "c") for c in cols]).from_(src, copy=False).where(_clean(), copy=False)
     if has_rows:
         exists = exp.Exists(
             this=exp.select("1")

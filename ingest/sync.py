@@ -41,8 +41,10 @@ from ingest.validate import checked_table, staged_rows
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, str, int, int], None]
-"""``progress(table, step, done, total)``: called after each step of each table."""
+"""``progress(table, step, done, total)``: called as each step of a table starts (``done`` steps
+finished so far) and once more with step ``"done"`` when the table is finished."""
 STEPS = ("read", "check", "load")
+DONE = "done"
 KEYMAP = "keymap"
 ScrubberFactory = Callable[[Sequence[str]], TextScrubber]
 
@@ -170,7 +172,8 @@ class _Run:
 
     def _step(self, name: str, step: str) -> None:
         if self.progress is not None:
-            self.progress(name, step, STEPS.index(step) + 1, len(STEPS))
+            done = len(STEPS) if step == DONE else STEPS.index(step)
+            self.progress(name, step, done, len(STEPS))
 
     @property
     def scrubber(self) -> TextScrubber:
@@ -182,8 +185,9 @@ class _Run:
         """Stage, check, quarantine and upsert one table's file."""
         t, con = sf.table, self.con
         raw, checked = "raw_" + t.name, "checked_" + t.name
-        rows_read = stage(con, sf, raw)
         self._step(t.name, "read")
+        rows_read = stage(con, sf, raw)
+        self._step(t.name, "check")
         keymap = None
         if "patient_id" in t.source_column_names:
             extend_keymap(con, KEYMAP, raw, self.secret)
@@ -199,11 +203,11 @@ class _Run:
         bad = quarantine(
             con, sf, raw, checked, run_id=self.run_id, as_of=self.as_of, keymap=keymap, scrubmaps=scrubmaps
         )
-        self._step(t.name, "check")
+        self._step(t.name, "load")
         inserted, updated = upsert(con, t, checked)
         for name in (raw, checked, *scrubmaps.values()):
             run(con, drop(name))
-        self._step(t.name, "load")
+        self._step(t.name, DONE)
         return TableReport(t.name, sf.path.name, rows_read, inserted, updated, bad)
 
 

@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 class _Bars:
-    """One tqdm bar per table, advanced after each step (read, check, load)."""
+    """One tqdm bar per table: its postfix names the running step (read, check, load)."""
 
     def __init__(self) -> None:
         self.bars: dict[str, tqdm] = {}

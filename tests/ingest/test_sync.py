@@ -231,7 +231,7 @@ def test_failure_halfway_leaves_the_warehouse_byte_identical(synced, tmp_path):
     newer = write_export(tmp_path / "newer", rows)
 
     def fail_at_charges(table: str, step: str, done: int, total: int) -> None:
-        if table == "charges" and step == "check":
+        if table == "charges" and step == "load":
             raise RuntimeError("injected failure")
 
     with pytest.raises(RuntimeError, match="injected"):
@@ -293,8 +293,10 @@ def test_progress_reports_every_step_of_every_table(tmp_path):
     src = make_export(tmp_path / "src")
     calls = []
     _sync(src, tmp_path / "wh.duckdb", progress=lambda *a: calls.append(a))
-    assert [c[0] for c in calls[::3]] == [t.name for t in TABLES]
-    assert {(c[1], c[2], c[3]) for c in calls} == {("read", 1, 3), ("check", 2, 3), ("load", 3, 3)}
+    assert [c[0] for c in calls[::4]] == [t.name for t in TABLES]
+    steps = [(c[1], c[2], c[3]) for c in calls[:4]]
+    assert steps == [("read", 0, 3), ("check", 1, 3), ("load", 2, 3), ("done", 3, 3)]
+    assert len(calls) == 4 * len(TABLES)
 
 
 def test_cli_ingest_creates_key_file_and_prints_summary(tmp_path, monkeypatch, capsys):
