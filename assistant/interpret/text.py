@@ -4,8 +4,8 @@ Everything the built-in interpreter matches (metric synonyms, dimension names, m
 values, time words) goes through the same two steps, so that "No-Shows", "no shows"
 and "no-show" meet as the key ``no show``:
 
->>> tokens("What's the No-Show % at Dr. Patel's?")
-['whats', 'the', 'no', 'show', 'percent', 'at', 'dr', 'patels']
+>>> tokens("What's the No-Show % at Dr. Patel's in 2025's Q3?")
+['what', 'the', 'no', 'show', 'percent', 'at', 'dr', 'patel', 'in', '2025', 'q3']
 >>> stem("lenses"), stem("visits"), stem("glasses"), stem("categories")
 ('lens', 'visit', 'glass', 'category')
 >>> key("Comprehensive exams")
@@ -22,7 +22,8 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:-[0-9]+)*")
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens; punctuation dropped, ``%`` read as ``percent``, ISO dates kept whole."""
-    s = text.lower().replace("'", "").replace("\u2019", "").replace("%", " percent ")
+    s = re.sub(r"['\u2019]s\b", "", text.lower())  # possessives: "2025's", "Dr. Patel's"
+    s = s.replace("'", "").replace("\u2019", "").replace("%", " percent ")
     s = s.replace("&", " and ")
     s = _ISO_DATE.sub(lambda m: "\x00" + m.group(0).replace("-", "\x01") + "\x00", s)
     s = re.sub(r"[^a-z0-9\x00\x01]+", " ", s)
