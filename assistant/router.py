@@ -105,6 +105,7 @@ DOC_WORDS = {
 DOC_LEADS = ("what did", "what was decided", "find the", "find our", "where is the", "how do we", "how do i",
              "how should", "what is the procedure", "what's the procedure", "what is our policy", "what does the",
              "search for", "look up", "according to", "is there a", "do we have a")  # fmt: skip
+ACTION_VERBS = {"send", "notify", "remind"}  # ("call", "contact", "message" start KPI questions too)
 OUTSIDE_REASON = (
     "That is outside the practice's data; I can answer questions about its KPIs, reports and notes."
 )
@@ -129,6 +130,19 @@ def route(question: str, knows_metric: Callable[[str], bool] | None = None) -> R
     writes = words and (
         words[0] in WRITE_VERBS or (words[0] in ("please", "can", "could", "pls") and _write_after(words))
     )
+    acts = words and (
+        words[0] in ACTION_VERBS
+        or (
+            words[0] in ("email", "text", "sms")
+            and len(words) > 1
+            and words[1] in ("all", "the", "every", "patients", "them", "our")
+        )
+    )
+    if acts and not _is_question_about_counts(words):
+        return Route(
+            "refuse",
+            "Acuity only reads and reports data; it cannot contact patients or act on their records.",
+        )
     if writes and not _is_question_about_counts(words):
         return Route("refuse", "Acuity only reads data; it cannot change, delete or add anything.")
     if _asks_identities(words, wset):
