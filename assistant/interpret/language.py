@@ -52,7 +52,7 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "hours_worked": ("hours worked", "worked hours", "labor hours", "hours", "staff hours", "work hours", "labour hours"),
     "overtime_hours": ("overtime", "ot", "overtime hours", "ot hours"),
-    "patients_per_hour": ("patients per hour", "productivity", "patients per provider hour", "visits per hour", "throughput"),
+    "patients_per_hour": ("patients per hour", "productivity", "productive", "patients per provider hour", "visits per hour", "throughput"),
     "marketing_spend": ("marketing spend", "ad spend", "spend", "advertising spend", "marketing cost", "marketing costs", "ad costs", "spent"),
     "campaign_new_patients": (
         "attributed new patients", "leads converted", "campaign new patients", "new patients from campaigns",

@@ -67,6 +67,17 @@ class TimeParser:
             return 2000 + int(w)
         return None
 
+    def year_after(self, j: int) -> tuple[int | None, int]:
+        """The year that qualifies a month or quarter: '2025', 'of 2025', 'this year', 'of last year'."""
+        k = j + 1 if self.tok(j) == "of" else j
+        y = self.year(k)
+        if y is not None:
+            return y, k + 1
+        if self.tok(k) in THIS | LAST | {"next"} and self.tok(k + 1) in ("year", "yr"):
+            off = 0 if self.tok(k) in THIS else (1 if self.tok(k) == "next" else -1)
+            return self.as_of.year + off, k + 2
+        return None, j
+
     def cap(self, start: dt.date, end: dt.date, unit: str, explicit_year: bool = False) -> Period:
         """A calendar period; cut at today when it is under way (unless forward-looking)."""
         to_date = start <= self.as_of < end and not self.forward
@@ -165,40 +176,27 @@ class TimeParser:
 
     def month(self, i: int) -> tuple[Period, int]:
         m = MONTHS[self.tok(i)]
-        j = i + 1
-        if self.tok(j) == "of" and self.year(j + 1):
-            j += 1
-        y = self.year(j)
+        y, j = self.year_after(i + 1)
         explicit = y is not None
         if y is None:
             y = self.as_of.year if m <= self.as_of.month else self.as_of.year - 1
-        else:
-            j += 1
         start = dt.date(y, m, 1)
         return self.cap(start, add_months(start, 1), "month", explicit), j
 
     def quarter(self, q: int, j: int) -> tuple[Period, int]:
-        if self.tok(j) == "of" and self.year(j + 1):
-            j += 1
-        y = self.year(j)
+        y, j = self.year_after(j)
         explicit = y is not None
         if y is None:
             cur = (self.as_of.month - 1) // 3 + 1
             y = self.as_of.year if q <= cur else self.as_of.year - 1
-        else:
-            j += 1
         start = dt.date(y, 3 * q - 2, 1)
         return self.cap(start, add_months(start, 3), "quarter", explicit), j
 
     def half(self, h: int, j: int) -> tuple[Period, int]:
-        if self.tok(j) == "of" and self.year(j + 1):
-            j += 1
-        y = self.year(j)
+        y, j = self.year_after(j)
         explicit = y is not None
         if y is None:
             y = self.as_of.year if (h == 1 or self.as_of.month > 6) else self.as_of.year - 1
-        else:
-            j += 1
         start = dt.date(y, 6 * h - 5, 1)
         return self.cap(start, add_months(start, 6), "range", explicit), j
 
