@@ -283,3 +283,36 @@ def test_llm_takes_what_the_builtin_interpreter_is_not_sure_of(demo_db):
         "Delete all appointments from 2023", db_path=demo_db, as_of=AS_OF, chat=chat
     ).to_json()
     assert declined["kind"] == "refuse" and chat.calls == 1
+
+
+def test_acuity_eval_command(demo_db, tmp_path, capsys):
+    from assistant.cli import main
+
+    spec = tmp_path / "mini.yaml"
+    spec.write_text(
+        "as_of: 2026-10-01\n"
+        "cases:\n"
+        "- id: visits\n  question: completed visits last month\n"
+        "  sql: SELECT count(*) FROM appointments WHERE status = 'completed'"
+        " AND scheduled_at >= DATE '2026-09-01' AND scheduled_at < DATE '2026-10-01'\n"
+        "- id: wrong_on_purpose\n  question: How are we doing?\n  expect: answer\n  sql: SELECT 1\n"
+        "- id: decline\n  question: Delete all appointments\n  expect: refuse\n",
+        encoding="utf-8",
+    )
+    code = main(["eval", str(spec), "--db", str(demo_db)])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 1
+    assert out[-1] == "2 passed, 1 failed"
+    assert "FAIL wrong_on_purpose: kind 'clarify', expected 'answer'" in out
+    assert any(line.strip().startswith("refuse") and "1/1" in line for line in out)
+
+
+def test_terminal_rendering():
+    from assistant.cli.ask import render_text
+
+    text = render_text(
+        {"kind": "answer", "narrative": "Revenue by location.", "columns": ["location", "revenue"],
+         "rows": [["Downtown", 1234.5], ["Lakeview", None]], "choices": [], "citations": [], "sql": "SELECT 1",
+         "elapsed_ms": 12.0}
+    )  # fmt: skip
+    assert "Downtown  1,234.5" in text and "SQL: SELECT 1" in text and text.endswith("(answer, 12.0 ms)")
