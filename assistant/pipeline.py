@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import logging
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +114,33 @@ class Engine:
         # configured like the executor's, so that one process opens the file one way only
         self.values = load_value_index(self.model, db_path, config=connection_config(timeout_s))
         self.interpreter = BuiltinInterpreter(self.model, self.values)
+        self._prepared: OrderedDict[tuple[str, Any], Any] = OrderedDict()
+        self._prepared_lock = threading.Lock()
+
+    def prepare(self, q: Any, access: Any) -> Any:
+        """The guarded statement answering ``q`` for ``access`` (compiled and guarded once, then cached).
+
+        Compiling and guarding are pure functions of (model, query, access), so the result
+        is kept (an LRU of 512); the executor still runs it on the current data."""
+        from semantic_layer.compile import compile_query, to_sql
+        from semantic_layer.guard import guard_sql
+
+        key = (json.dumps(q.to_dict(), sort_keys=True), access)
+        with self._prepared_lock:
+            hit = self._prepared.get(key)
+            if hit is not None:
+                self._prepared.move_to_end(key)
+                return hit
+        tree = compile_query(self.model, q, allowed_metrics=access.allowed_metrics)
+        # the guard re-parses the rendered SQL: what it checks is exactly the text that runs
+        guarded = guard_sql(
+            to_sql(tree, "duckdb"), catalog=self.catalog, access=access, max_rows=self.max_rows
+        )
+        with self._prepared_lock:
+            self._prepared[key] = guarded
+            while len(self._prepared) > 512:
+                self._prepared.popitem(last=False)
+        return guarded
 
 
 _ENGINES: dict[tuple[str, float, float, int], Engine] = {}

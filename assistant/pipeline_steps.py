@@ -199,14 +199,7 @@ def run_semantic_query(
 
 
 def _execute(engine: Engine, q: SemanticQuery, access: Any) -> tuple[str, list[str], list[tuple], bool]:
-    from semantic_layer.compile import compile_query, to_sql
-    from semantic_layer.guard import guard_sql
-
-    tree = compile_query(engine.model, q, allowed_metrics=access.allowed_metrics)
-    # the guard re-parses the rendered SQL: what it checks is exactly the text that runs
-    guarded = guard_sql(
-        to_sql(tree, "duckdb"), catalog=engine.catalog, access=access, max_rows=engine.max_rows
-    )
+    guarded = engine.prepare(q, access)
     result = engine.executor.run(guarded)
     return guarded.sql, list(result.columns), [tuple(r) for r in result.rows], result.truncated
 
