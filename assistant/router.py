@@ -217,6 +217,8 @@ def _asks_identities(words: list[str], wset: set[str]) -> bool:
         "birthday",
     }:
         return True
+    if _lists_patients(words):
+        return True  # "list all patients seen by Dr. Lee last week"
     # "list the patients who ...", "which patients missed ...", "who are the patients ..."
     aggregate = bool(wset & {"by", "per", "each", "count", "number", "many", "total", "rate", "average"})
     for i, w in enumerate(words):
@@ -231,6 +233,36 @@ def _asks_identities(words: list[str], wset: set[str]) -> bool:
         if before & STRONG_LIST and not aggregate:
             return True
     return False
+
+
+COUNTING = {
+    "how", "many", "count", "counts", "number", "numbers", "total", "totals", "rate", "rates", "average", "percent",
+    "percentage", "share", "breakdown", "trend", "volume", "sum",
+}  # fmt: skip
+AGENT_BEFORE_BY = {"seen", "saw", "treated", "examined", "booked", "referred", "visited", "checked"}
+
+
+def _lists_patients(words: list[str]) -> bool:
+    """A request for a list of patients ("list all patients seen by ...", "give me a list of the patients ...").
+
+    A list verb (or "a list of") comes before the patient word and nothing asks for a number:
+    "by" only groups when it does not name who saw them ("seen by Dr. Lee")."""
+    at = next((i for i, w in enumerate(words) if w in PATIENT_WORDS), -1)
+    if at < 0:
+        return False
+    after = words[at + 1] if at + 1 < len(words) else ""
+    if after in NOT_HEAD and after != "seen":
+        return False  # "list patient visits": a metric, not people
+    lead = words[:at]
+    listing = bool(set(lead) & STRONG_LIST) or (
+        bool(lead) and lead[0] in LIST_VERBS and bool(set(lead) & {"all", "every", "each"})
+    )
+    if not listing or set(words) & COUNTING:
+        return False
+    for i, w in enumerate(words):
+        if w in ("by", "per", "across") and (i == 0 or words[i - 1] not in AGENT_BEFORE_BY):
+            return False  # "list patient visits by location": a breakdown
+    return True
 
 
 PHI_PHRASES = re.compile(

@@ -17,7 +17,7 @@ from typing import Any
 from assistant.interpret import language
 from assistant.interpret.fuzzy import Corrector, english_words
 from assistant.interpret.lexicon import Lexicon, Mention, expand, model_phrases, stem_all
-from assistant.interpret.readings import Readings, clarify_metric, resolve
+from assistant.interpret.readings import Readings, clarify_breakdown, clarify_metric, resolve
 from assistant.interpret.text import key, tokens
 from assistant.interpret.timeexpr import MONTHS, NUMBERS, ORDINALS, TIME_WORDS, UNITS, TimeParse, parse_time
 from assistant.interpret.values import ValueIndex
@@ -149,6 +149,8 @@ class BuiltinInterpreter:
 
 def build(interp: BuiltinInterpreter, r: Readings, as_of: dt.date) -> Interpretation:
     """A stand-alone interpretation from resolved readings."""
+    if r.metrics and r.unknown and not r.clarify:
+        clarify_breakdown(interp, r)
     if r.clarify:
         return Interpretation("clarify", message=r.clarify, choices=tuple(r.choices))
     if not r.metrics:

@@ -60,6 +60,7 @@ def is_followup(p: Parsed, r: Readings) -> bool:
             or r.named_order
             or r.compare_range
             or r.compare_unit
+            or r.unknown
             or (r.mentioned_dims and any(w in ("all", "every", "overall", "total", "across") for w in words))
         )
     starts = words[0] in ("and", "also", "now", "then", "same", "instead", "but", "only", "just") or words[
@@ -77,9 +78,14 @@ def merge(
     """The previous query with what this turn names replaced (or added)."""
     from assistant.interpret.builtin import Interpretation
 
+    metrics = tuple(r.metrics) if r.named_metric and r.metrics else prev.metrics
+    if r.unknown and not r.clarify and metrics:
+        from assistant.interpret.readings import clarify_breakdown
+
+        r.metrics = list(metrics)
+        clarify_breakdown(interp, r)
     if r.clarify and r.choices:
         return Interpretation("clarify", message=r.clarify, choices=tuple(r.choices), followup=True)
-    metrics = tuple(r.metrics) if r.named_metric and r.metrics else prev.metrics
     prev_grains = [d for d in prev.dimensions if d in TIME_GRAINS]
     prev_dims = [d for d in prev.dimensions if d not in TIME_GRAINS]
     new_dims = [d for d in r.named_dims if d not in TIME_GRAINS]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.interpret import language
+from assistant.interpret.spelling import normalise_all
 from assistant.interpret.text import key, stem, tokens
 
 MAX_WORDS = 6
@@ -176,9 +177,9 @@ def _drop_shared_single_words(dims: dict[str, list[str]]) -> None:
 
 
 def expand(words: list[str]) -> list[str]:
-    """Apply the abbreviation expansions ("cl" -> "contact lens")."""
+    """Spelling variants normalised, then the abbreviation expansions ("cl" -> "contact lens")."""
     out: list[str] = []
-    for w in words:
+    for w in normalise_all(words):
         out.extend(language.EXPANSIONS.get(w, (w,)))
     return out
 

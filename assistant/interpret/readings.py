@@ -52,6 +52,7 @@ class Readings:
     weak_metrics: list[str] = field(default_factory=list)
     order_desc: bool = True
     vague: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # breakdowns asked that no dimension reads
 
 
 def _label(interp: BuiltinInterpreter, metric: str) -> str:
@@ -187,6 +188,7 @@ def _dimensions(
     interp: BuiltinInterpreter, p: Parsed, avail: set[str], values: list[tuple[str, str]], r: Readings
 ) -> None:
     value_dims = {d for d, _ in values}
+    ends: set[int] = set()  # where accepted breakdowns end: "by gender and age group" chains the second
     for m in p.mentions:
         if m.kind != "dimension":
             continue
@@ -206,12 +208,59 @@ def _dimensions(
                         language.DIMENSION_PREFERENCE.index(d) if d in language.DIMENSION_PREFERENCE else 99
                     ),
                 )[0]
-        if not is_breakdown(p, m, dim in value_dims, len([x for x in p.mentions if x.kind == "dimension"])):
+        chained = _after_breakdown(p, m.start, ends)
+        if not chained and not is_breakdown(
+            p, m, dim in value_dims, len([x for x in p.mentions if x.kind == "dimension"])
+        ):
             continue  # "at the Northside location", "spend on campaigns": the head noun, not a breakdown
+        ends.add(m.end)
         if dim not in r.dimensions:
             r.dimensions.append(dim)
     r.named_dims = list(r.dimensions)
     r.mentioned_dims = [t for x in p.mentions if x.kind == "dimension" for t, _ in x.targets[:1]]
+
+
+def _after_breakdown(p: Parsed, start: int, ends: set[int]) -> bool:
+    """True when the words before ``start`` are "and" / "or" (maybe "the") right after a breakdown."""
+    i = start - 1
+    if i >= 0 and p.words[i] in ("the", "by", "per"):
+        i -= 1
+    return i >= 0 and p.words[i] in ("and", "or", "then") and i in ends
+
+
+BREAKDOWN_LEADS = ("by", "per", "across")
+
+
+def unknown_breakdowns(p: Parsed) -> list[str]:
+    """Words asked as a breakdown that no dimension reads ("by neighbourhood", "and zodiac sign").
+
+    A breakdown cue ("by", "per", "across", "for each", or "and" after a breakdown) followed
+    by words that no phrase, member or time word took; "seen by Dr. X" names who, not a group."""
+    taken = set(p.time.used)
+    for m in p.mentions:
+        taken.update(range(m.start, m.end))
+    dim_ends = {m.end for m in p.mentions if m.kind == "dimension"}
+    words = p.words
+    out: list[str] = []
+    for i, w in enumerate(words):
+        if i in taken:
+            continue
+        cue = w in BREAKDOWN_LEADS or (w == "each" and i > 0 and words[i - 1] == "for")
+        cue = cue or (w == "and" and i in dim_ends)
+        if not cue or (w == "by" and i > 0 and words[i - 1] in AGENT_WORDS):
+            continue
+        j = i + 1
+        while j < len(words) and j not in taken and words[j] in ("the", "a", "each", "every", "their", "our"):
+            j += 1
+        k = j
+        while k < len(words) and k not in taken and words[k] not in language.STOPWORDS and words[k].isalpha():
+            k += 1
+        if k > j:
+            out.append(" ".join(words[j:k]))
+    return out
+
+
+AGENT_WORDS = {"seen", "saw", "treated", "examined", "booked", "referred", "made", "done", "sold", "sent"}
 
 
 def _filters(interp: BuiltinInterpreter, p: Parsed, values: list[tuple[str, str]], r: Readings) -> None:
@@ -286,7 +335,28 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
     else:
         r.time_range = TimeRange(None, as_of)
     r.compare_range = t.compare_range
+    r.unknown = unknown_breakdowns(p)
     return r
+
+
+def clarify_breakdown(interp: BuiltinInterpreter, r: Readings) -> None:
+    """A breakdown nobody can compute: say so and offer the ones the metric has (never drop it silently)."""
+    metric = r.metrics[0]
+    label = _label(interp, metric)
+    dims = sorted(_available(interp, r.metrics) - {"zip3"}, key=_dim_rank)
+    names = [getattr(interp.model.dimensions.get(d), "label", d.replace("_", " ")).lower() for d in dims]
+    asked = " and ".join(f"'{u}'" for u in r.unknown)
+    r.clarify = (
+        f"{asked} is not a breakdown in the data. {label} can be broken down by "
+        f"{', '.join(names[:8])}{' and more' if len(names) > 8 else ''}, or by day, week, month, quarter or year. "
+        "Which one?"
+    )
+    r.choices = [f"{label} by {n}" for n in names[:4]]
+
+
+def _dim_rank(d: str) -> int:
+    pref = language.DIMENSION_PREFERENCE
+    return pref.index(d) if d in pref else 99
 
 
 def clarify_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
