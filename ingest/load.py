@@ -1,8 +1,7 @@
 """Warehouse side of a sync: table definitions, upsert by primary key, quarantine, sync_runs.
 
-Every statement targets the warehouse attached as ``wh`` (see :mod:`ingest.sqlbuild`) and
-reads the checked staging table built by :mod:`ingest.validate`, whose ``_reason`` column
-is empty for clean rows.
+Every statement targets the warehouse attached as ``wh`` (see :mod:`ingest.sqlbuild`); the
+upsert reads the clean-rows query built by :func:`ingest.validate.clean_rows`.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from sqlglot import exp
 
 from ingest.contract import TABLES, ColType, Column, Table
 from ingest.sqlbuild import and_all, col, drop, ident, or_all, render, run, table, template
-from ingest.validate import REASON
 
 
 @dataclass(frozen=True)
@@ -109,15 +107,10 @@ def _pk_match(t: Table, left: str, right: str) -> exp.Expression:
     return and_all([exp.EQ(this=col(k, left), expression=col(k, right)) for k in t.primary_key])
 
 
-def _clean() -> exp.Expression:
-    return exp.EQ(this=col(REASON, "c"), expression=exp.Literal.string(""))
-
-
-def upsert(con: duckdb.DuckDBPyConnection, t: Table, checked: str) -> tuple[int, int]:
-    """Insert new clean rows and update changed ones by primary key; returns (inserted, updated)."""
+def upsert(con: duckdb.DuckDBPyConnection, t: Table, clean: exp.Select) -> tuple[int, int]:
+    """Insert new rows of ``clean`` and update changed ones by primary key; returns (inserted, updated)."""
     target = table(t.name, warehouse=True)
     cols = list(t.column_names)
-    src = exp.alias_(table(checked), "c", table=True, copy=False)
     has_rows = run(con, exp.select("1").from_(target, copy=False).limit(1, copy=False)).fetchone() is not None
     updated = 0
     if has_rows:
@@ -125,11 +118,11 @@ def upsert(con: duckdb.DuckDBPyConnection, t: Table, checked: str) -> tuple[int,
         changed = or_all([exp.NullSafeNEQ(this=col(c, "c"), expression=col(c, "w")) for c in others])
         changes = (
             exp.select(*[col(c, "c") for c in cols])
-            .from_(src, copy=False)
+            .from_(clean.subquery("c"), copy=False)
             .join(
                 exp.alias_(target.copy(), "w", table=True, copy=False), on=_pk_match(t, "c", "w"), copy=False
             )
-            .where(exp.and_(_clean(), changed), copy=False)
+            .where(changed, copy=False)
         )
         run(con, exp.Create(this=table("_changes"), kind="TABLE", expression=changes, replace=True))
         if others:
@@ -145,7 +138,7 @@ def upsert(con: duckdb.DuckDBPyConnection, t: Table, checked: str) -> tuple[int,
             )
             updated = int(run(con, update).fetchone()[0])
         run(con, drop("_changes"))
-    new_rows = exp.select(*[col(c, "c") for c in cols]).from_(src, copy=False).where(_clean(), copy=False)
+    new_rows = exp.select(*[col(c, "c") for c in cols]).from_(clean.subquery("c"), copy=False)
     if has_rows:
         exists = exp.Exists(
             this=exp.select("1")

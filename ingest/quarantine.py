@@ -77,7 +77,7 @@ def quarantine(
     keymap: str | None,
     scrubmaps: dict[str, str],
 ) -> int:
-    """Copy the bad rows of ``checked`` into the warehouse's quarantine; returns how many."""
+    """Copy the rows listed in ``checked`` (_row, _reason) into the warehouse quarantine; returns how many."""
     count = run(
         con,
         exp.select(exp.Count(this=exp.Star()))

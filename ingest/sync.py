@@ -36,7 +36,7 @@ from ingest.load import create_warehouse_tables, last_key_check, record_run, ups
 from ingest.quarantine import quarantine
 from ingest.source import SourceFile, find_source_files, fingerprint, stage
 from ingest.sqlbuild import WAREHOUSE, drop, ident, run, table, template
-from ingest.validate import checked_table, staged_rows
+from ingest.validate import bad_rows, clean_rows, duplicate_keys, staged_rows
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class _Run:
     def table(self, sf: SourceFile) -> TableReport:
         """Stage, check, quarantine and upsert one table's file."""
         t, con = sf.table, self.con
-        raw, checked = "raw_" + t.name, "checked_" + t.name
+        raw, bad = "raw_" + t.name, "bad_" + t.name
         self._step(t.name, "read")
         rows_read = stage(con, sf, raw)
         self._step(t.name, "check")
@@ -199,16 +199,17 @@ class _Run:
             scrubmaps[column] = "scrub_" + column
             build_scrub_map(con, raw, column, self.scrubber, scrubmaps[column])
         staged = staged_rows(t, raw, self.as_of, keymap=keymap, scrubmaps=scrubmaps)
-        run(con, checked_table(t, staged, checked))
-        bad = quarantine(
-            con, sf, raw, checked, run_id=self.run_id, as_of=self.as_of, keymap=keymap, scrubmaps=scrubmaps
+        dups = duplicate_keys(t, raw, self.as_of, keymap=keymap)
+        run(con, bad_rows(t, staged, dups, bad))
+        quarantined = quarantine(
+            con, sf, raw, bad, run_id=self.run_id, as_of=self.as_of, keymap=keymap, scrubmaps=scrubmaps
         )
         self._step(t.name, "load")
-        inserted, updated = upsert(con, t, checked)
-        for name in (raw, checked, *scrubmaps.values()):
+        inserted, updated = upsert(con, t, clean_rows(t, staged.copy(), bad if quarantined else None))
+        for name in (raw, bad, *scrubmaps.values()):
             run(con, drop(name))
         self._step(t.name, DONE)
-        return TableReport(t.name, sf.path.name, rows_read, inserted, updated, bad)
+        return TableReport(t.name, sf.path.name, rows_read, inserted, updated, quarantined)
 
 
 def _record(con: duckdb.DuckDBPyConnection, report: SyncReport, source: str, check: str) -> None:

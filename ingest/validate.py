@@ -3,8 +3,9 @@
 *Row rules* look at one raw (all-VARCHAR) source row: missing values, unparseable dates or
 numbers, unknown category values, malformed ZIP codes. *Set rules* look at the typed,
 de-identified rows of the whole file and the warehouse: duplicate keys and orphan foreign
-keys. :func:`checked_table` materialises the typed rows with a ``_reason`` column (empty
-for a clean row, otherwise every problem joined by ``"; "``). Reasons never contain values.
+keys. :func:`bad_rows` materialises only the failing rows' numbers with their ``_reason``
+(every problem joined by ``"; "``; reasons never contain values); :func:`clean_rows` is
+the query of the others, typed and de-identified, which the upsert reads.
 """
 
 from __future__ import annotations
@@ -129,6 +130,22 @@ def staged_rows(
     return join_maps(select, keymap=keymap, scrubmaps=scrubmaps)
 
 
+def duplicate_keys(t: Table, raw: str, as_of: dt.date, *, keymap: str | None) -> exp.Select:
+    """The primary keys (typed, de-identified) that occur on more than one row of ``raw``."""
+    exprs = warehouse_exprs(t, as_of)
+    keys = [exprs[k] for k in t.primary_key]
+    select = (
+        exp.select(*[exp.alias_(e.copy(), k, copy=False) for k, e in zip(t.primary_key, keys, strict=True)])
+        .from_(exp.alias_(table(raw), RAW, table=True, copy=False), copy=False)
+        .where(
+            and_all([exp.Not(this=exp.Is(this=e.copy(), expression=exp.Null())) for e in keys]), copy=False
+        )
+        .group_by(*[e.copy() for e in keys], copy=False)
+        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=lit(1)), copy=False)
+    )
+    return join_maps(select, keymap=keymap, scrubmaps={})
+
+
 def join_maps(select: exp.Select, *, keymap: str | None, scrubmaps: dict[str, str]) -> exp.Select:
     """LEFT JOIN the key map on ``patient_id`` and each scrub map on its free-text column."""
     if keymap:
@@ -145,30 +162,35 @@ def join_maps(select: exp.Select, *, keymap: str | None, scrubmaps: dict[str, st
     return select
 
 
-def checked_table(t: Table, staged: exp.Select, out: str) -> exp.Create:
-    """``CREATE TABLE out``: the staged rows plus ``_reason`` from every row and set rule."""
+def bad_rows(t: Table, staged: exp.Select, dup_keys: exp.Select, out: str) -> exp.Create:
+    """``CREATE TABLE out(_row, _reason)``: the rows that fail any row or set rule, with why."""
     typed, dups = "typed", "dups"
-    keys = [col(k) for k in t.primary_key]
-    dup_keys = (
-        exp.select(*keys)
-        .from_(typed, copy=False)
-        .where(
-            and_all([exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys]), copy=False
-        )
-        .group_by(*[k.copy() for k in keys], copy=False)
-        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=lit(1)), copy=False)
-    )
     row_reasons = exp.Nullif(this=col(REASON, typed), expression=lit(""))
     reason = _reasons(set_checks(t, typed, dups), row_reasons)
     on = and_all([exp.EQ(this=col(k, typed), expression=col(k, dups)) for k in t.primary_key])
-    body = (
-        exp.select(*[col(c, typed) for c in (ROW, *t.column_names)], exp.alias_(reason, REASON, copy=False))
-        .from_(typed, copy=False)
-        .join(dups, on=on, join_type="left", copy=False)
-        .with_(typed, as_=staged, copy=False)
-        .with_(dups, as_=dup_keys, copy=False)
+    checked = (
+        exp.select(col(ROW, typed), exp.alias_(reason, REASON, copy=False))
+        .from_(staged.subquery(typed, copy=False), copy=False)
+        .join(dup_keys.subquery(dups, copy=False), on=on, join_type="left", copy=False)
     )
+    body = exp.select(col(ROW), col(REASON)).from_(checked.subquery("checked", copy=False), copy=False)
+    body = body.where(exp.NEQ(this=col(REASON), expression=lit("")), copy=False)
     return exp.Create(this=table(out), kind="TABLE", expression=body, replace=True)
+
+
+def clean_rows(t: Table, staged: exp.Select, bad: str | None) -> exp.Select:
+    """The warehouse columns of the staged rows that are not in the ``bad`` table (if any)."""
+    select = exp.select(*[col(c, "s") for c in t.column_names]).from_(
+        staged.subquery("s", copy=False), copy=False
+    )
+    if bad is None:
+        return select
+    found = exp.Exists(
+        this=exp.select("1")
+        .from_(exp.alias_(table(bad), "b", table=True, copy=False), copy=False)
+        .where(exp.EQ(this=col(ROW, "b"), expression=col(ROW, "s")), copy=False)
+    )
+    return select.where(exp.Not(this=found), copy=False)
 
 
 def is_bad(alias: str) -> exp.Expression:
