@@ -213,14 +213,57 @@ class Report:
 Ask = Callable[[str, list[str], dt.date], dict[str, Any]]
 
 
+class EvalSetError(ValueError):
+    """An evaluation set that cannot be read: ``path`` and the ``reason``."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = str(path), reason
+
+
+EXPECT_KINDS = ("answer", "clarify", "refuse", "documents")
+
+
 def load_set(path: str | Path) -> dict[str, Any]:
-    """Read an evaluation set (YAML)."""
+    """Read and check an evaluation set (YAML); raises :class:`EvalSetError` saying what is wrong."""
     import yaml
 
-    with open(path, encoding="utf-8") as fh:
-        spec = yaml.safe_load(fh)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            spec = yaml.safe_load(fh)
+    except OSError as exc:
+        raise EvalSetError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where is not None else ""
+        raise EvalSetError(path, f"is not valid YAML{at}: {getattr(exc, 'problem', None) or exc}") from exc
     if not isinstance(spec, dict) or "cases" not in spec:
-        raise ValueError(f"{path}: not an evaluation set (no 'cases')")
+        raise EvalSetError(path, "not an evaluation set (no 'cases')")
+    if not isinstance(spec["cases"], list):
+        raise EvalSetError(path, "'cases' must be a list")
+    as_of = spec.get("as_of")
+    if as_of is not None and not isinstance(as_of, dt.date):
+        try:
+            dt.date.fromisoformat(str(as_of))
+        except ValueError as exc:
+            raise EvalSetError(path, f"'as_of' is not a date (YYYY-MM-DD): {as_of!r}") from exc
+    for n, case in enumerate(spec["cases"], 1):
+        if not isinstance(case, dict):
+            raise EvalSetError(path, f"case {n} is not a mapping")
+        name = case.get("id") or f"case {n}"
+        for k in ("id", "question"):
+            if not isinstance(case.get(k), str) or not case[k].strip():
+                raise EvalSetError(path, f"{name}: '{k}' is missing or not text")
+        expect = case.get("expect", "answer")
+        if expect not in EXPECT_KINDS:
+            raise EvalSetError(
+                path, f"{name}: 'expect' must be one of {', '.join(EXPECT_KINDS)}, not {expect!r}"
+            )
+        if expect == "answer" and not isinstance(case.get("sql"), str):
+            raise EvalSetError(path, f"{name}: an 'answer' case needs its gold 'sql'")
+        ctx = case.get("context", [])
+        if not isinstance(ctx, list) or not all(isinstance(c, str) for c in ctx):
+            raise EvalSetError(path, f"{name}: 'context' must be a list of questions")
     return spec
 
 

@@ -132,8 +132,12 @@ def write(
     previous: Mapping[str, Any] | None = None,
     previous_range: TimeRange | None = None,
     truncated: bool = False,
+    data_end: dt.date | None = None,
 ) -> str:
-    """The narrative of one result (``previous``: metric -> value of the previous period, if run)."""
+    """The narrative of one result (``previous``: metric -> value of the previous period, if run).
+
+    ``data_end``: the last day with data; a period running past it is called partial and is
+    not set against a full one as a change."""
     if not rows:
         return f"No data {fmt_period(time_range)} for that question."
     idx = {c: i for i, c in enumerate(columns)}
@@ -150,13 +154,25 @@ def write(
             if info.name not in idx:
                 continue
             v = rows[0][idx[info.name]]
-            s = f"{info.label} {fmt_period(time_range)}: {fmt_value(v, info.fmt)}"
+            partial = _partial(time_range, data_end)
+            note = f" (partial: data only up to {partial.isoformat()})" if partial else ""
+            if (
+                data_end
+                and time_range
+                and time_range.start
+                and data_end < time_range.start
+                and _num(v) in (None, 0)
+            ):
+                note = f" (no data yet: the data ends on {data_end.isoformat()})"
+            s = f"{info.label} {fmt_period(time_range)}{note}: {fmt_value(v, info.fmt)}"
             pv = rows[0][idx[f"{info.name}_previous"]] if f"{info.name}_previous" in idx else None
             if pv is None and previous and previous.get(info.name) is not None:
                 pv, cmp_r = previous[info.name], previous_range
             else:
                 cmp_r = compare_range
-            if pv is not None and _num(v) is not None and _num(pv) is not None:
+            if pv is not None and _num(v) is not None and _num(pv) is not None and partial:
+                s += f"; {fmt_period(cmp_r)} it was {fmt_value(pv, info.fmt)} (not compared: this period is partial)"
+            elif pv is not None and _num(v) is not None and _num(pv) is not None:
                 s += f", {fmt_change(float(v), float(pv), info.fmt)} from {fmt_value(pv, info.fmt)} {fmt_period(cmp_r)}"
             out.append(s + ".")
         return " ".join(out)
@@ -168,14 +184,23 @@ def write(
         chronological = all(str(a[0]) <= str(b[0]) for a, b in zip(series, series[1:], strict=False))
         if g in ("day_of_week", "hour_of_day") or len(dimensions) > 1 or not chronological:
             return _ranking(series, m, [g], additive=m.additive)
-        hi = max(series, key=lambda t: t[1])
-        lo = min(series, key=lambda t: t[1])
-        first, last = series[0], series[-1]
+        cut = _series_cut(time_range, data_end)
+        edge = series[-1] if cut and len(series) > 2 and _bucket_end(series[-1][0], g, cut) else None
+        full = series[:-1] if edge else series
+        hi = max(full, key=lambda t: t[1])
+        lo = min(full, key=lambda t: t[1])
+        first, last = full[0], full[-1]
         out.append(
             f"{m.label} by {g.replace('_', ' ')} {fmt_period(time_range)}: highest {fmt_value(hi[1], m.fmt)} in "
-            f"{_label_cell(hi[0], g)}, lowest {fmt_value(lo[1], m.fmt)} in {_label_cell(lo[0], g)}."
+            f"{_label_cell(hi[0], g)}, lowest {fmt_value(lo[1], m.fmt)} in {_label_cell(lo[0], g)}"
+            + (" (full periods)." if edge else ".")
         )
-        if len(series) > 1:
+        if edge:
+            out.append(
+                f"{_label_cell(edge[0], g)} is partial (data up to {(cut - dt.timedelta(days=1)).isoformat()}): "
+                f"{fmt_value(edge[1], m.fmt)} so far."
+            )
+        if len(full) > 1:
             out.append(
                 f"The latest, {_label_cell(last[0], g)}, was {fmt_value(last[1], m.fmt)} "
                 f"({fmt_change(last[1], first[1], m.fmt)} from {_label_cell(first[0], g)})."
@@ -200,9 +225,14 @@ def write(
                 + "."
             )
     text = _ranking(series, m, keys, additive=m.additive and len(keys) == 1)
+    if time_range and time_range.start:
+        text = f"{text[:-1]} {fmt_period(time_range)}."
+    partial = _partial(time_range, data_end)
+    if partial:
+        text += f" The period is partial: data only up to {partial.isoformat()}."
     if truncated:
         text += " (The result was cut at the row limit.)"
-    return f"{text[:-1]} {fmt_period(time_range)}." if time_range and time_range.start else text
+    return text + _caution(m, len(series))
 
 
 def _ranking(series: list[tuple[Any, float]], m: MetricInfo, dims: list[str], *, additive: bool) -> str:
@@ -221,3 +251,45 @@ def _ranking(series: list[tuple[Any, float]], m: MetricInfo, dims: list[str], *,
     if total:
         s += f", {lo[1] / total * 100:.1f}%"
     return s + ")."
+
+
+def _caution(m: MetricInfo, n: int) -> str:
+    """A rate over many groups: say that the extremes may rest on few rows."""
+    if m.fmt == "percent" and n >= SMALL_GROUP_CAUTION:
+        return f" With {n} groups, some rest on few appointments: the extremes may be chance."
+    return ""
+
+
+SMALL_GROUP_CAUTION = 8  # rates over this many groups: the highest and lowest are often small groups
+
+
+def _partial(tr: TimeRange | None, data_end: dt.date | None) -> dt.date | None:
+    """The last day of data when the period ``tr`` runs past it, else None."""
+    if tr is None or data_end is None or tr.end is None:
+        return None
+    if data_end < tr.end - dt.timedelta(days=1) and (tr.start is None or data_end >= tr.start):
+        return data_end
+    return None
+
+
+def _series_cut(tr: TimeRange | None, data_end: dt.date | None) -> dt.date | None:
+    """Where a series' data stops: the end of the range or the day after the last data, whichever is first."""
+    ends = [d for d in (tr.end if tr else None, data_end + dt.timedelta(days=1) if data_end else None) if d]
+    return min(ends) if ends else None
+
+
+def _bucket_end(v: Any, grain: str, cut: dt.date) -> bool:
+    """True when the time bucket starting at ``v`` ends after ``cut`` (a partial period at the edge)."""
+    from assistant.interpret.calendar_math import shift, unit_start
+
+    if grain not in ("day", "week", "month", "quarter", "year"):
+        return False
+    d = v.date() if isinstance(v, dt.datetime) else v
+    if isinstance(d, str):
+        try:
+            d = dt.date.fromisoformat(d[:10])
+        except ValueError:
+            return False
+    if not isinstance(d, dt.date):
+        return False
+    return shift(unit_start(d, grain), grain, 1) > cut

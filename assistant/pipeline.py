@@ -116,6 +116,7 @@ class Engine:
         self.interpreter = BuiltinInterpreter(self.model, self.values)
         self._prepared: OrderedDict[tuple[str, Any], Any] = OrderedDict()
         self._prepared_lock = threading.Lock()
+        self.data_ends: dict[tuple[Any, ...], dt.date | None] = {}  # last day with data, per metric and end
 
     def prepare(self, q: Any, access: Any) -> Any:
         """The guarded statement answering ``q`` for ``access`` (compiled and guarded once, then cached).
@@ -204,7 +205,7 @@ def answer_question(
     from assistant.pipeline_steps import answer_turn
 
     t0 = time.perf_counter()
-    as_of = as_of or dt.date.today()
+    as_of = as_of or (settings.today() if hasattr(settings, "today") else dt.date.today())
     timeout = getattr(settings, "query_timeout_s", 10)
     max_rows = getattr(settings, "max_rows", 5000)
     if index_path is None and settings is not None:

@@ -67,7 +67,7 @@ def answer_turn(
     if r.kind == "sql":
         return _raw_sql(engine, question, access)
     if r.kind == "documents":
-        return documents_answer(question, index_path)
+        return documents_answer(question, index_path, role=role)
     try:
         interp, previous = interpret_with_context(engine, question, context, as_of)
     except Exception:  # a bug must not end the conversation: ask for a rephrasing
@@ -78,15 +78,15 @@ def answer_turn(
     if chat is not None and llm_first:
         got, note = llm()
         if got is not None:
-            return _with_documents(got, r, question, index_path)
+            return _with_documents(got, r, question, index_path, role)
     ans = _builtin_answer(engine, question, interp, access, role, small_cells)
     if ans.kind == "clarify" and chat is not None and not llm_first:
         got, note = llm()  # the built-in interpreter is not sure: let the LLM try
         if got is not None:
-            return _with_documents(got, r, question, index_path)
+            return _with_documents(got, r, question, index_path, role)
     if note:
         ans.narrative = f"{ans.narrative} ({note})".strip()
-    return _with_documents(ans, r, question, index_path)
+    return _with_documents(ans, r, question, index_path, role)
 
 
 def _builtin_answer(
@@ -126,10 +126,12 @@ def _llm_turn(
     return turn.answer, turn.note
 
 
-def _with_documents(ans: Answer, r: Route, question: str, index_path: Path | None) -> Answer:
-    """For "why" questions: add the passages that discuss the number."""
+def _with_documents(
+    ans: Answer, r: Route, question: str, index_path: Path | None, role: str | None
+) -> Answer:
+    """For "why" questions: add the passages that discuss the number (those ``role`` may read)."""
     if r.kind == "both" and ans.kind == "answer":
-        docs = documents_answer(question, index_path)
+        docs = documents_answer(question, index_path, role=role)
         ans.citations = docs.citations
         ans.passages = docs.passages
         if docs.citations:
@@ -184,6 +186,7 @@ def run_semantic_query(
     narrative = write(
         columns, rows, metrics=infos, dimensions=q.dimensions, time_range=q.time_range, compare_range=q.compare_range,
         previous=previous, previous_range=prev_range, truncated=truncated,
+        data_end=data_end(engine, q.metrics[0], q.time_range, access),
     )  # fmt: skip
     labels = {m.name: m.label for m in infos} | {
         d: engine.model.dimensions[d].label for d in q.dimensions if d in engine.model.dimensions
@@ -196,6 +199,32 @@ def run_semantic_query(
         "answer", question, semantic_query=q.to_dict(), sql=sql, columns=list(columns), rows=[list(r) for r in rows],
         narrative=narrative, chart=chart, truncated=truncated,
     )  # fmt: skip
+
+
+def data_end(engine: Engine, metric: str, tr: TimeRange | None, access: Any) -> dt.date | None:
+    """The last day with data for ``metric`` before the end of ``tr`` (None when unknown or not needed).
+
+    One guarded query per (metric, end, access), kept on the engine: the narrative uses it to
+    say that a period reaching past the data is partial."""
+    if tr is None or tr.end is None:
+        return None
+    key = (metric, tr.end, access)
+    cache = engine.data_ends
+    if key not in cache:
+        from semantic_layer.query import OrderBy
+
+        probe = SemanticQuery(
+            metrics=(metric,), dimensions=("day",), time_range=TimeRange(tr.end - dt.timedelta(days=400), tr.end),
+            order_by=(OrderBy("day", True),), limit=1,
+        )  # fmt: skip
+        try:
+            _, cols, rows, _ = _execute(engine, probe, access)
+            v = rows[0][cols.index("day")] if rows else None
+            cache[key] = v.date() if isinstance(v, dt.datetime) else v
+        except Exception as exc:  # the note is a bonus: never fail the answer for it
+            log.info("no data end for %s: %s", metric, exc)
+            cache[key] = None
+    return cache[key]
 
 
 def _execute(engine: Engine, q: SemanticQuery, access: Any) -> tuple[str, list[str], list[tuple], bool]:
@@ -277,8 +306,8 @@ def _raw_sql(engine: Engine, question: str, access: Any) -> Answer:
     )  # fmt: skip
 
 
-def documents_answer(question: str, index_path: Path | None) -> Answer:
-    """Cited passages from the document index, or a message saying why there are none."""
+def documents_answer(question: str, index_path: Path | None, *, role: str | None = None) -> Answer:
+    """Cited passages from the document index that ``role`` may read, or a message saying why there are none."""
     from assistant.pipeline import Answer
 
     if index_path is None or not Path(index_path).exists():
@@ -292,7 +321,7 @@ def documents_answer(question: str, index_path: Path | None) -> Answer:
     except ImportError as exc:
         return Answer("documents", question, narrative=f"Document search is not available ({exc}).")
     try:
-        docs = answer_documents(question, Path(index_path))
+        docs = answer_documents(question, Path(index_path), audience=role)
     except Exception as exc:  # a broken index must not break the chat
         log.warning("document search failed: %s", exc)
         return Answer("documents", question, narrative=f"Document search failed: {exc}.")

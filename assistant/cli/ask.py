@@ -15,7 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("question", help="the question, in plain words")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object (architecture.md)")
     p.add_argument(
-        "--as-of", type=dt.date.fromisoformat, help="today's date for relative periods (YYYY-MM-DD)"
+        "--as-of",
+        type=dt.date.fromisoformat,
+        help="today's date for relative periods (YYYY-MM-DD; default $ACUITY_AS_OF, else today)",
     )
     p.add_argument(
         "--context",
@@ -54,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
             args.question,
             db_path=args.db or settings.db_path,
             context=args.context,
-            as_of=args.as_of,
+            as_of=args.as_of or settings.today(),
             role=args.role,
             location_ids=args.location,
             settings=settings,

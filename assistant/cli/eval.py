@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from typing import Any
 
 
@@ -30,13 +31,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Run every case in-process and print the report; exit 1 when any case fails."""
-    from assistant.evaluation import load_set, run_set
+    from assistant.evaluation import EvalSetError, load_set, run_set
     from assistant.pipeline import answer_question
     from assistant.settings import load_settings
 
     settings = load_settings()
     db = args.db or settings.db_path
-    spec = load_set(args.file)
+    try:
+        spec = load_set(args.file)
+    except EvalSetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     def ask(question: str, context: list[str], as_of: dt.date) -> dict[str, Any]:
         return answer_question(

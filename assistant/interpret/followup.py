@@ -110,7 +110,10 @@ def merge(
         if d not in dims and d not in TIME_GRAINS and d in r.named_filter_dims:
             dims.append(d)
     time_range, compare = prev.time_range, prev.compare_range
-    if r.named_time:
+    year_back = _year_back(p, prev)
+    if year_back is not None:
+        time_range, compare = year_back  # "same for last year" after "... in Q2 2026": Q2 2025
+    elif r.named_time:
         time_range, compare = r.time_range, r.compare_range
     elif r.compare_unit and time_range is not None and time_range.start is not None:
         from assistant.interpret.timeexpr import comparable_previous, shift_range
@@ -149,3 +152,27 @@ def merge(
         limit=limit,
     )
     return Interpretation("query", q, followup=True, notes=list(r.notes))
+
+
+def _year_back(p: Parsed, prev: SemanticQuery):
+    """'same for last year', 'last year?' after a period shorter than a year: that period a year earlier.
+
+    Only the relative "last year" (or "the previous / prior year") qualifies, and only when the
+    previous period is a dated span shorter than a calendar year (a quarter, a month, a year to
+    date); "what about last year?" after "in 2024" still means the year 2025."""
+    per = p.time.period
+    if per is None or not per.relative or per.unit != "year" or p.time.compare_range is not None:
+        return None
+    tr = prev.time_range
+    if tr is None or tr.start is None:
+        return None
+    from assistant.interpret.timeexpr import shift_range
+
+    if shift_range(tr, "year", 1).start == tr.end:
+        return None  # a whole year: "last year" names its own period
+    cmp = (
+        shift_range(prev.compare_range, "year", -1)
+        if prev.compare_range and prev.compare_range.start
+        else None
+    )
+    return shift_range(tr, "year", -1), cmp
