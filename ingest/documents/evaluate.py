@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.source, Path(tmp), known_names=known_names_from_export(args.source), embedder=embedder
             )
             result = evaluate(DocumentIndex.open(Path(tmp), embedder), queries, args.k)
-    print(json.dumps(result.to_dict(), indent=2))
+    sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")  # the command's output
     return 0
 
 
