@@ -145,3 +145,16 @@ def test_cli_search_without_index_fails_clearly(tmp_path, capsys):
     assert main(["search", "x", "--index", str(tmp_path / "none"), "--json"]) == 1
     captured = capsys.readouterr()
     assert json.loads(captured.out) == {"hits": []} and "no document index" in captured.err
+
+
+def test_cli_ingest_documents_only(tmp_path, capsys):
+    export = tmp_path / "export"
+    write_samples(export / "documents")
+    (export / "documents" / "broken.pdf").write_bytes(b"not a pdf")
+    index = tmp_path / "index"
+    assert main(["ingest", str(export), "--documents-only", "--index", str(index)]) == 0
+    out = capsys.readouterr().out
+    assert "5 added" in out and "1 failed" in out and "could not read broken.pdf" in out
+    assert main(["ingest", str(export / "documents"), "--documents-only", "--index", str(index)]) == 0
+    assert "5 unchanged" in capsys.readouterr().out
+    assert main(["ingest", str(tmp_path / "missing"), "--documents-only", "--index", str(index)]) == 1
