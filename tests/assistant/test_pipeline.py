@@ -316,3 +316,92 @@ def test_terminal_rendering():
          "elapsed_ms": 12.0}
     )  # fmt: skip
     assert "Downtown  1,234.5" in text and "SQL: SELECT 1" in text and text.endswith("(answer, 12.0 ms)")
+
+
+OWNERS_MD = """---
+title: Owners meeting, partner bonus plan
+date: 2026-05-04
+type: meeting_notes
+audience: owners
+---
+# Partner bonus plan
+
+The owners decided the partner bonus plan pays out when contact lens revenue beats the budget.
+"""
+
+
+@pytest.fixture(scope="module")
+def audience_index(tmp_path_factory):
+    from ingest.documents import index_folder
+
+    docs = tmp_path_factory.mktemp("docs_aud")
+    (docs / "2026-05-04_owners-bonus.md").write_text(OWNERS_MD, encoding="utf-8")
+    (docs / "2025-02-10_sop-cl-reorder.md").write_text(SOP_MD, encoding="utf-8")
+    path = tmp_path_factory.mktemp("index_aud")
+    index_folder(docs, path)
+    return path
+
+
+def test_document_search_follows_the_role(demo_db, audience_index):
+    q = "What did the owners decide about the partner bonus plan?"
+    owner = ask(demo_db, q, index_path=audience_index)
+    assert owner["kind"] == "documents"
+    assert any(c["title"] == "Owners meeting, partner bonus plan" for c in owner["citations"])
+    staff = ask(demo_db, q, role="staff", index_path=audience_index)
+    assert staff["kind"] == "documents"
+    assert all(c["title"] != "Owners meeting, partner bonus plan" for c in staff["citations"])
+    both = ask(
+        demo_db, "Why did contact lens revenue rise last quarter?", role="staff", index_path=audience_index
+    )
+    assert all(c["title"] != "Owners meeting, partner bonus plan" for c in both["citations"])
+
+
+def test_narrative_says_a_period_past_the_data_is_partial(demo_db):
+    """Data ends 2026-09-30: on 2026-10-15 'this year' is partial and is not set against a full span."""
+    ans = answer_question("revenue this year", db_path=demo_db, as_of=dt.date(2026, 10, 15))
+    assert "partial" in ans.narrative and "2026-09-30" in ans.narrative
+    assert not re.search(r"\b(up|down) \d", ans.narrative)
+    empty = answer_question("revenue this month", db_path=demo_db, as_of=dt.date(2026, 10, 15))
+    assert "no data yet" in empty.narrative
+    series = answer_question(
+        "visits by week over the last 60 days", db_path=demo_db, as_of=dt.date(2026, 10, 3)
+    )
+    assert "2026-09-28 is partial" in series.narrative
+
+
+def test_two_breakdowns_and_rate_caution(demo_db):
+    data = ask(demo_db, "no-show rate by gender and age group in 2025")
+    assert data["kind"] == "answer" and data["semantic_query"]["dimensions"] == ["gender", "age_band"]
+    assert "groups" in data["narrative"] and "chance" in data["narrative"]
+
+
+def test_ask_uses_acuity_as_of(demo_db):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ACUITY_AS_OF="2026-10-01")
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "--json", "--db", str(demo_db), "revenue last month"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    tr = json.loads(out.stdout)["semantic_query"]["time_range"]
+    assert tr == {"start": "2026-09-01", "end": "2026-10-01"}
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("as_of: 2026-10-01\ncases:\n- id: x\n  question: [unclosed\n", "not valid YAML at line"),
+        ("as_of: 2026-10-01\ncases: {a: 1}\n", "'cases' must be a list"),
+        ("as_of: 2026-10-01\ncases:\n- id: x\n  question: hi\n  expect: maybe\n", "'expect' must be one of"),
+        ("as_of: 2026-10-01\ncases:\n- id: x\n  question: revenue\n", "needs its gold 'sql'"),
+        ("as_of: someday\ncases: []\n", "'as_of' is not a date"),
+    ],
+)
+def test_acuity_eval_reports_a_malformed_set(demo_db, tmp_path, capsys, text, reason):
+    from assistant.cli import main
+
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(text, encoding="utf-8")
+    code = main(["eval", str(spec), "--db", str(demo_db)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert str(spec) in err and reason in err and "Traceback" not in err
