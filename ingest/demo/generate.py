@@ -102,7 +102,7 @@ def generate_demo(
     tmp = prepare_out_dir(out_dir)
     try:
         con = duckdb.connect(
-            config={"temp_directory": str(tmp.with_name(tmp.name + "-spill")), "memory_limit": "3GB"}
+            config={"temp_directory": str(tmp.with_name(tmp.name + "-spill")), "memory_limit": "1GB"}
         )
         try:
             rows = write_tables(build_tables(cfg), tmp, con, keep=NEEDED)
