@@ -44,7 +44,7 @@ w AS (SELECT date_trunc('month', f.checked_in_at)::DATE AS month, a.location_id,
 s AS (SELECT date_trunc('month', submitted_at)::DATE AS month, location_id,
              100.0 * (avg((nps_score >= 9)::INT) - avg((nps_score <= 6)::INT)) AS nps
       FROM surveys GROUP BY ALL)
-SELECT a.month, l.location_name, a.visits, a.new_patients, a.no_shows / nullif(a.kept_or_missed, 0),
+SELECT a.month, l.location_name, a.visits, a.new_patients, a.no_shows, a.kept_or_missed,
        a.cancels, coalesce(r.revenue, 0), coalesce(r.optical, 0), w.wait, s.nps
 FROM a JOIN locations l USING (location_id)
 LEFT JOIN r USING (month, location_id) LEFT JOIN w USING (month, location_id) LEFT JOIN s USING (month, location_id)
@@ -124,12 +124,18 @@ class Month:
 
     visits: int
     new_patients: int
-    no_show_rate: float | None
+    no_shows: int
+    kept_or_missed: int
     cancels: int
     revenue: float
     optical: float
     wait: float | None
     nps: float | None
+
+    @property
+    def no_show_rate(self) -> float | None:
+        """No-shows over completed plus no-show appointments."""
+        return self.no_shows / self.kept_or_missed if self.kept_or_missed else None
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@ def april_staff_meeting(cfg: DemoConfig, facts: Facts) -> Doc | None:
     if march is None or feb is None:
         return None
     others = [facts.month(ev.noshow_start, loc) for loc in facts.locations if loc != north]
-    other_rate = sum(o.no_show_rate for o in others if o) / max(1, len([o for o in others if o]))
+    others = [o for o in others if o]
+    other_rate = sum(o.no_shows for o in others) / max(1, sum(o.kept_or_missed for o in others))
     manager = first_or(facts.people("office_manager"), "Practice manager")
     doc = Doc("staff-meeting-april", f"All-staff meeting {date:%B %Y}", date, manager, "meeting_notes")
     doc.p("Present: all three offices (Lakeview by video). Notes by " + manager + ".")

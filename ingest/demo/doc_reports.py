@@ -45,12 +45,11 @@ def _total(facts: Facts, month: dt.date) -> Month | None:
     rows = [facts.month(month, loc) for loc in facts.locations]
     if any(r is None for r in rows):
         return None
-    kept = [r for r in rows if r.no_show_rate is not None]
-    visits = sum(r.visits for r in rows)
     return Month(
-        visits=visits,
+        visits=sum(r.visits for r in rows),
         new_patients=sum(r.new_patients for r in rows),
-        no_show_rate=sum(r.no_show_rate * r.visits for r in kept) / max(1, sum(r.visits for r in kept)),
+        no_shows=sum(r.no_shows for r in rows),
+        kept_or_missed=sum(r.kept_or_missed for r in rows),
         cancels=sum(r.cancels for r in rows),
         revenue=sum(r.revenue for r in rows),
         optical=sum(r.optical for r in rows),

@@ -469,6 +469,13 @@ def test_document_figures_match_the_data(con, documents):
         [EV.noshow_start, EV.noshow_end],
     )[0]
     assert f"{visits:,}" in report
+    rate = one(
+        con,
+        "SELECT count_if(status = 'no_show') / count_if(status IN ('completed', 'no_show')) FROM appointments "
+        "WHERE scheduled_at >= ? AND scheduled_at < ?",
+        [EV.noshow_start, EV.noshow_end],
+    )[0]
+    assert f"Practice no-show rate {100 * rate:.1f}%" in report
 
 
 def test_some_documents_name_real_patients(con, documents):
