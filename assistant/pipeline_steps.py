@@ -159,6 +159,8 @@ def run_semantic_query(
         if prev_range is None:
             sql, columns, rows, truncated = _execute(engine, q, access)
     except CompileError as exc:
+        if "empty time range" in exc.reason and _has_span(q.compare_range):
+            return _not_started(engine, question, q, access)
         if "empty time range" in exc.reason:
             return Answer(
                 "answer",
@@ -198,6 +200,46 @@ def run_semantic_query(
     return Answer(
         "answer", question, semantic_query=q.to_dict(), sql=sql, columns=list(columns), rows=[list(r) for r in rows],
         narrative=narrative, chart=chart, truncated=truncated,
+    )  # fmt: skip
+
+
+def _has_span(r: TimeRange | None) -> bool:
+    return r is not None and r.start is not None and r.start < r.end
+
+
+def _not_started(engine: Engine, question: str, q: SemanticQuery, access: Any) -> Answer:
+    """'this quarter vs last quarter' on the quarter's first day: no data yet, and the other period's value."""
+    from assistant.narrative import fmt_period, fmt_value
+    from assistant.pipeline import Answer
+
+    other = q.replace(time_range=q.compare_range, compare_range=None)
+    sql, columns, rows, truncated = _execute(engine, other, access)
+    keep = [c for c in columns if c in q.metrics or c in q.dimensions]
+    idx = {c: i for i, c in enumerate(columns)}
+    out_cols = [c for c in keep if c in q.dimensions] + [
+        x for m in q.metrics if m in idx for x in (m, f"{m}_previous")
+    ]
+    out_rows = [
+        [r[idx[c]] for c in keep if c in q.dimensions]
+        + [x for m in q.metrics if m in idx for x in (None, r[idx[m]])]
+        for r in rows
+    ]
+    parts = []
+    if not q.dimensions and rows:
+        for m in q.metrics:
+            info = _info(engine, m)
+            parts.append(
+                f"{info.label} {fmt_period(q.compare_range)}: {fmt_value(rows[0][idx[m]], info.fmt)}"
+            )
+    start = q.time_range.start.isoformat() if q.time_range and q.time_range.start else "today"
+    text = f"The current period starts on {start} and has no data yet."
+    if parts:
+        text += " For comparison, " + "; ".join(parts) + "."
+    elif rows:
+        text += f" The table shows the other period ({fmt_period(q.compare_range)})."
+    return Answer(
+        "answer", question, semantic_query=q.to_dict(), sql=sql, columns=out_cols, rows=out_rows,
+        narrative=text, truncated=truncated,
     )  # fmt: skip
 
 

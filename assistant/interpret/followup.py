@@ -110,7 +110,7 @@ def merge(
         if d not in dims and d not in TIME_GRAINS and d in r.named_filter_dims:
             dims.append(d)
     time_range, compare = prev.time_range, prev.compare_range
-    year_back = _year_back(p, prev)
+    year_back = _year_back(p, prev, as_of)
     if year_back is not None:
         time_range, compare = year_back  # "same for last year" after "... in Q2 2026": Q2 2025
     elif r.named_time:
@@ -154,12 +154,13 @@ def merge(
     return Interpretation("query", q, followup=True, notes=list(r.notes))
 
 
-def _year_back(p: Parsed, prev: SemanticQuery):
+def _year_back(p: Parsed, prev: SemanticQuery, as_of: dt.date):
     """'same for last year', 'last year?' after a period shorter than a year: that period a year earlier.
 
     Only the relative "last year" (or "the previous / prior year") qualifies, and only when the
-    previous period is a dated span shorter than a calendar year (a quarter, a month, a year to
-    date); "what about last year?" after "in 2024" still means the year 2025."""
+    previous period is a dated span shorter than a calendar year (a quarter, a month). A period
+    that reads as one named relative to today ("last month", "this quarter") is replaced by
+    "last year" like any relative word, and "what about last year?" after "in 2024" means 2025."""
     per = p.time.period
     if per is None or not per.relative or per.unit != "year" or p.time.compare_range is not None:
         return None
@@ -170,9 +171,22 @@ def _year_back(p: Parsed, prev: SemanticQuery):
 
     if shift_range(tr, "year", 1).start == tr.end:
         return None  # a whole year: "last year" names its own period
+    if _relative_to_today(tr, as_of):
+        return None
     cmp = (
         shift_range(prev.compare_range, "year", -1)
         if prev.compare_range and prev.compare_range.start
         else None
     )
     return shift_range(tr, "year", -1), cmp
+
+
+def _relative_to_today(tr, as_of: dt.date) -> bool:
+    """True when ``tr`` is the current or the previous week, month or quarter as of ``as_of``."""
+    from assistant.interpret.calendar_math import shift, unit_start
+
+    for unit in ("week", "month", "quarter"):
+        cur = unit_start(as_of, unit)
+        if (tr.start, tr.end) in ((shift(cur, unit, -1), cur), (cur, as_of), (cur, shift(cur, unit, 1))):
+            return True
+    return False

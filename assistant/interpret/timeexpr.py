@@ -213,7 +213,18 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
             out.compare_range = previous_period(out.period)
         else:
             out.compare_range = shift_range(out.period.range, compare_unit, -1)
+    _whole_previous_when_empty(out)
     return out
+
+
+def _whole_previous_when_empty(out: TimeParse) -> None:
+    """'this quarter vs last quarter' on the quarter's first day: the same (empty) span says nothing,
+    so the comparison is the whole previous period (the answer says the current one has no data yet)."""
+    per, cmp = out.period, out.compare_range
+    if per is None or cmp is None or not per.to_date or per.start is None or per.start < per.end:
+        return
+    if cmp.start is not None and cmp.start == cmp.end and per.unit in _UNIT_ORDER:
+        out.compare_range = TimeRange(cmp.start, shift(cmp.start, per.unit, 1))
 
 
 def _grains(p: TimeParser, out: TimeParse) -> None:

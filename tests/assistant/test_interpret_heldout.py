@@ -162,3 +162,17 @@ def test_unknown_breakdown_in_a_followup(interp):  # noqa: F811
 def test_second_breakdown_is_kept(interp, q, dims):  # noqa: F811
     got = interp.interpret(q, AS_OF)
     assert got.kind == "query" and list(got.query.dimensions) == dims
+
+
+@pytest.mark.parametrize(
+    ("q", "compare"),
+    [
+        ("revenue this quarter compared with the previous quarter", Q3),
+        ("visits this month vs last month", SEP),
+        ("new patients this month versus the month before", SEP),
+    ],
+)
+def test_a_period_that_starts_today_is_compared_with_the_whole_previous_one(interp, q, compare):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query"
+    assert not check(got.query, {"compare": compare})

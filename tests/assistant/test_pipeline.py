@@ -405,3 +405,10 @@ def test_acuity_eval_reports_a_malformed_set(demo_db, tmp_path, capsys, text, re
     err = capsys.readouterr().err
     assert code == 2
     assert str(spec) in err and reason in err and "Traceback" not in err
+
+
+def test_comparison_with_a_period_that_starts_today(demo_db):
+    data = ask(demo_db, "revenue this quarter compared with the previous quarter")
+    assert data["kind"] == "answer" and "no data yet" in data["narrative"]
+    assert data["rows"][0][0] is None and data["rows"][0][1] > 0
+    assert fmt_value(data["rows"][0][1], "currency") in data["narrative"]
