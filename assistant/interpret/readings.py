@@ -250,8 +250,10 @@ def unknown_breakdowns(p: Parsed) -> list[str]:
         if not cue or (w == "by" and i > 0 and words[i - 1] in AGENT_WORDS):
             continue
         j = i + 1
-        while j < len(words) and j not in taken and words[j] in ("the", "a", "each", "every", "their", "our"):
+        while j < len(words) and j not in taken and words[j] in MODIFIERS:
             j += 1
+        if j < len(words) and words[j] in NOT_GROUPS:
+            continue  # "by end of September", "by now": a deadline, not a group
         k = j
         while k < len(words) and k not in taken and words[k] not in language.STOPWORDS and words[k].isalpha():
             k += 1
@@ -260,6 +262,8 @@ def unknown_breakdowns(p: Parsed) -> list[str]:
     return out
 
 
+MODIFIERS = {"the", "a", "each", "every", "their", "our", "fiscal", "calendar", "individual", "different"}
+NOT_GROUPS = {"end", "close", "now", "then", "far", "start", "beginning", "middle", "mid"}
 AGENT_WORDS = {"seen", "saw", "treated", "examined", "booked", "referred", "made", "done", "sold", "sent"}
 
 

@@ -246,7 +246,10 @@ def _grains(p: TimeParser, out: TimeParse) -> None:
         elif w == "time" and nxt == "of" and nxt2 == "day":
             out.grain = "hour_of_day"
             out.used.update(range(i, i + 3))
-        elif w == "hour" and p.tok(i - 1) in ("by", "which", "what", "each", "busiest"):
+        elif w == "hour" and (
+            p.tok(i - 1) in ("by", "which", "what", "each", "busiest")
+            or (p.tok(i - 1) == "the" and p.tok(i - 2) in ("by", "per"))
+        ):
             out.grain = "hour_of_day"
             out.used.add(i)
         elif w == "annual" and nxt.startswith(("exam", "eye", "recall", "check", "physical", "visit")):
@@ -256,6 +259,8 @@ def _grains(p: TimeParser, out: TimeParse) -> None:
             out.used.add(i)
         elif w in UNITS and UNITS[w] in GRAIN_NOUN and w not in ("days",):
             prev = p.tok(i - 1)
+            if prev in ("the", "fiscal", "calendar") and p.tok(i - 2) in ("by", "per", "each", "every"):
+                prev = p.tok(i - 2)  # "by the month", "by fiscal quarter"
             if prev in ("by", "per", "each", "every", "which", "what", "and") or (
                 prev == "by" or (w == nxt2 and nxt == "by")
             ):

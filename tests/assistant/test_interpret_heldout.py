@@ -176,3 +176,17 @@ def test_a_period_that_starts_today_is_compared_with_the_whole_previous_one(inte
     got = interp.interpret(q, AS_OF)
     assert got.kind == "query"
     assert not check(got.query, {"compare": compare})
+
+
+@pytest.mark.parametrize(
+    ("q", "dims"),
+    [
+        ("visits by the hour", ["hour_of_day"]),
+        ("revenue by fiscal quarter", ["quarter"]),
+        ("visits by the month in 2025", ["month"]),
+        ("revenue by end of September", []),
+    ],
+)
+def test_time_breakdowns_with_modifiers_are_kept(interp, q, dims):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query" and list(got.query.dimensions) == dims
