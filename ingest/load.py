@@ -107,11 +107,17 @@ def _pk_match(t: Table, left: str, right: str) -> exp.Expression:
     return and_all([exp.EQ(this=col(k, left), expression=col(k, right)) for k in t.primary_key])
 
 
+def is_empty(con: duckdb.DuckDBPyConnection, t: Table) -> bool:
+    """True when the warehouse table ``t`` has no rows yet."""
+    query = exp.select("1").from_(table(t.name, warehouse=True), copy=False).limit(1, copy=False)
+    return run(con, query).fetchone() is None
+
+
 def upsert(con: duckdb.DuckDBPyConnection, t: Table, clean: exp.Select) -> tuple[int, int]:
     """Insert new rows of ``clean`` and update changed ones by primary key; returns (inserted, updated)."""
     target = table(t.name, warehouse=True)
     cols = list(t.column_names)
-    has_rows = run(con, exp.select("1").from_(target, copy=False).limit(1, copy=False)).fetchone() is not None
+    has_rows = not is_empty(con, t)
     updated = 0
     if has_rows:
         others = [c for c in cols if c not in t.primary_key]

@@ -32,11 +32,11 @@ from ingest.deidentify import (
     key_check,
     names_of_patients,
 )
-from ingest.load import create_warehouse_tables, last_key_check, record_run, upsert
+from ingest.load import create_warehouse_tables, is_empty, last_key_check, record_run, upsert
 from ingest.quarantine import quarantine
 from ingest.source import SourceFile, find_source_files, fingerprint, stage
 from ingest.sqlbuild import WAREHOUSE, drop, ident, run, table, template
-from ingest.validate import bad_rows, clean_rows, duplicate_keys, staged_rows
+from ingest.validate import bad_rows, checked_rows, clean_rows, duplicate_keys, passing, staged_rows
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def sync_export(
             ended = dt.datetime.now().replace(microsecond=0)
             report = SyncReport(run_id, fp, started, ended, as_of, reports)
             _record(con, report, str(source), check)
-            con.execute("CHECKPOINT wh")
+            con.execute("CHECKPOINT wh")  # "wh" is WAREHOUSE: fold the WAL into the file before the swap
             run(con, exp.Detach(this=ident(WAREHOUSE)))
         finally:
             con.close()
@@ -199,13 +199,25 @@ class _Run:
             scrubmaps[column] = "scrub_" + column
             build_scrub_map(con, raw, column, self.scrubber, scrubmaps[column])
         staged = staged_rows(t, raw, self.as_of, keymap=keymap, scrubmaps=scrubmaps)
-        dups = duplicate_keys(t, raw, self.as_of, keymap=keymap)
-        run(con, bad_rows(t, staged, dups, bad))
-        quarantined = quarantine(
-            con, sf, raw, bad, run_id=self.run_id, as_of=self.as_of, keymap=keymap, scrubmaps=scrubmaps
-        )
-        self._step(t.name, "load")
-        inserted, updated = upsert(con, t, clean_rows(t, staged.copy(), bad if quarantined else None))
+        first_load = announced = is_empty(con, t)
+        quarantined = inserted = updated = 0
+        if first_load:  # one pass inserts the rows that pass; the bad ones are looked for only if any
+            self._step(t.name, "load")
+            try:
+                inserted, _ = upsert(con, t, passing(t, checked_rows(t, staged.copy(), None)))
+            except duckdb.ConstraintException:  # a key occurs twice in the file: check them all
+                log.info("%s: duplicate keys in %s", t.name, sf.path.name)
+                first_load = False
+        checked = checked_rows(t, staged.copy(), duplicate_keys(t, raw, self.as_of, keymap=keymap))
+        if not first_load or inserted < rows_read:
+            run(con, bad_rows(checked, bad))
+            quarantined = quarantine(
+                con, sf, raw, bad, run_id=self.run_id, as_of=self.as_of, keymap=keymap, scrubmaps=scrubmaps
+            )
+        if not first_load:
+            if not announced:
+                self._step(t.name, "load")
+            inserted, updated = upsert(con, t, clean_rows(t, staged.copy(), bad if quarantined else None))
         for name in (raw, bad, *scrubmaps.values()):
             run(con, drop(name))
         self._step(t.name, DONE)
@@ -246,6 +258,8 @@ def _building_copy(db: Path, run_id: str) -> Iterator[Path]:
             if wal.exists():  # an unclean shutdown left a WAL: replay it into the copy, not the original
                 shutil.copyfile(wal, work_wal)
         yield work
+        if work_wal.exists():
+            raise RuntimeError(f"{work} still has a write-ahead log after the checkpoint; not replacing {db}")
         with work.open("rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(work, db)

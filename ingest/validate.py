@@ -162,17 +162,38 @@ def join_maps(select: exp.Select, *, keymap: str | None, scrubmaps: dict[str, st
     return select
 
 
-def bad_rows(t: Table, staged: exp.Select, dup_keys: exp.Select, out: str) -> exp.Create:
-    """``CREATE TABLE out(_row, _reason)``: the rows that fail any row or set rule, with why."""
+def checked_rows(t: Table, staged: exp.Select, dup_keys: exp.Select | None) -> exp.Select:
+    """The staged rows (``_row``, warehouse columns) with ``_reason`` from every row and set rule.
+
+    Without ``dup_keys`` the duplicate-key rule is left to the table's primary key (a first
+    load relies on the INSERT failing, then checks again with it).
+    """
     typed, dups = "typed", "dups"
     row_reasons = exp.Nullif(this=col(REASON, typed), expression=lit(""))
-    reason = _reasons(set_checks(t, typed, dups), row_reasons)
+    checks = set_checks(t, typed, dups)
+    if dup_keys is None:
+        checks = checks[1:]
+    reason = _reasons(checks, row_reasons)
+    select = exp.select(
+        *[col(c, typed) for c in (ROW, *t.column_names)], exp.alias_(reason, REASON, copy=False)
+    ).from_(staged.subquery(typed, copy=False), copy=False)
+    if dup_keys is None:
+        return select
     on = and_all([exp.EQ(this=col(k, typed), expression=col(k, dups)) for k in t.primary_key])
-    checked = (
-        exp.select(col(ROW, typed), exp.alias_(reason, REASON, copy=False))
-        .from_(staged.subquery(typed, copy=False), copy=False)
-        .join(dup_keys.subquery(dups, copy=False), on=on, join_type="left", copy=False)
+    return select.join(dup_keys.subquery(dups, copy=False), on=on, join_type="left", copy=False)
+
+
+def passing(t: Table, checked: exp.Select) -> exp.Select:
+    """The warehouse columns of the checked rows that pass every rule (one pass, for a first load)."""
+    return (
+        exp.select(*[col(c) for c in t.column_names])
+        .from_(checked.subquery("checked", copy=False), copy=False)
+        .where(exp.EQ(this=col(REASON), expression=lit("")), copy=False)
     )
+
+
+def bad_rows(checked: exp.Select, out: str) -> exp.Create:
+    """``CREATE TABLE out(_row, _reason)``: the checked rows that fail a rule, with why."""
     body = exp.select(col(ROW), col(REASON)).from_(checked.subquery("checked", copy=False), copy=False)
     body = body.where(exp.NEQ(this=col(REASON), expression=lit("")), copy=False)
     return exp.Create(this=table(out), kind="TABLE", expression=body, replace=True)
