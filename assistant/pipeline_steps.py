@@ -79,7 +79,7 @@ def answer_turn(
         got, note = llm()
         if got is not None:
             return _with_documents(got, r, question, index_path, role)
-    ans = _builtin_answer(engine, question, interp, access, role, small_cells)
+    ans = _builtin_answer(engine, question, interp, access, role, small_cells, as_of)
     if ans.kind == "clarify" and chat is not None and not llm_first:
         got, note = llm()  # the built-in interpreter is not sure: let the LLM try
         if got is not None:
@@ -90,7 +90,7 @@ def answer_turn(
 
 
 def _builtin_answer(
-    engine: Engine, question: str, interp: Any, access: Any, role: str, small_cells: bool
+    engine: Engine, question: str, interp: Any, access: Any, role: str, small_cells: bool, as_of: dt.date
 ) -> Answer:
     from assistant.pipeline import Answer
 
@@ -106,7 +106,7 @@ def _builtin_answer(
             semantic_query=q.to_dict(),
             narrative=f"{names} is not available to the {role} role.",
         )
-    return run_semantic_query(engine, question, q, access, small_cells=small_cells)
+    return run_semantic_query(engine, question, q, access, small_cells=small_cells, as_of=as_of)
 
 
 def _llm_turn(
@@ -140,9 +140,15 @@ def _with_documents(
 
 
 def run_semantic_query(
-    engine: Engine, question: str, q: SemanticQuery, access: Any, *, small_cells: bool = True
+    engine: Engine,
+    question: str,
+    q: SemanticQuery,
+    access: Any,
+    *,
+    small_cells: bool = True,
+    as_of: dt.date | None = None,
 ) -> Answer:
-    """Compile, guard and run ``q``; then the narrative and the chart."""
+    """Compile, guard and run ``q``; then the narrative and the chart (``as_of``: today, for the data's end)."""
     from assistant.pipeline import Answer
     from semantic_layer.compile import CompileError
 
@@ -188,7 +194,7 @@ def run_semantic_query(
     narrative = write(
         columns, rows, metrics=infos, dimensions=q.dimensions, time_range=q.time_range, compare_range=q.compare_range,
         previous=previous, previous_range=prev_range, truncated=truncated,
-        data_end=data_end(engine, q.metrics[0], q.time_range, access),
+        data_end=data_end(engine, q.metrics[0], q.time_range, access, as_of),
     )  # fmt: skip
     labels = {m.name: m.label for m in infos} | {
         d: engine.model.dimensions[d].label for d in q.dimensions if d in engine.model.dimensions
@@ -243,20 +249,25 @@ def _not_started(engine: Engine, question: str, q: SemanticQuery, access: Any) -
     )  # fmt: skip
 
 
-def data_end(engine: Engine, metric: str, tr: TimeRange | None, access: Any) -> dt.date | None:
-    """The last day with data for ``metric`` before the end of ``tr`` (None when unknown or not needed).
+def data_end(
+    engine: Engine, metric: str, tr: TimeRange | None, access: Any, as_of: dt.date | None = None
+) -> dt.date | None:
+    """The last day with data for ``metric`` before today (``as_of``; else the end of ``tr``).
 
-    One guarded query per (metric, end, access), kept on the engine: the narrative uses it to
-    say that a period reaching past the data is partial."""
+    One guarded query per (metric, today, access), kept on the engine: the narrative uses it
+    to say that a period reaching past the data is partial."""
     if tr is None or tr.end is None:
         return None
-    key = (metric, tr.end, access)
+    anchor = as_of or tr.end
+    if tr.end < anchor - dt.timedelta(days=400):
+        return None  # a period long past: the data cannot end inside it
+    key = (metric, anchor, access)
     cache = engine.data_ends
     if key not in cache:
         from semantic_layer.query import OrderBy
 
         probe = SemanticQuery(
-            metrics=(metric,), dimensions=("day",), time_range=TimeRange(tr.end - dt.timedelta(days=400), tr.end),
+            metrics=(metric,), dimensions=("day",), time_range=TimeRange(anchor - dt.timedelta(days=400), anchor),
             order_by=(OrderBy("day", True),), limit=1,
         )  # fmt: skip
         try:
