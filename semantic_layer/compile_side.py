@@ -66,7 +66,7 @@ class _Joins:
                 *(exp.column(b, table=alias).eq(exp.column(a, table=parent)) for a, b in j.on), copy=False
             )
             side = None if key in self.inner else "LEFT"
-            out.append(exp.Join(this=exp.to_table(j.to_table).as_(alias), on=cond, side=side))
+            out.append(exp.Join(this=exp.to_table(j.to_table).as_(alias, table=True), on=cond, side=side))
         return out
 
     def alias_of_table(self, base: str, base_alias: str, table: str | None) -> str:
@@ -145,7 +145,7 @@ def _agg_value(model: SemanticModel, joins: _Joins, side: Side, agg: AggColumn) 
             conds.insert(1, qualify(c.filter_tree, lambda _t: sub_alias))
         sub = (
             exp.Select(expressions=[exp.Literal.number(1)])
-            .from_(exp.to_table(c.table).as_(sub_alias), copy=False)
+            .from_(exp.to_table(c.table).as_(sub_alias, table=True), copy=False)
             .where(exp.and_(*conds, copy=False), copy=False)
         )
         exists = exp.Exists(this=sub)
@@ -216,7 +216,7 @@ def build_side(model: SemanticModel, plan: Plan, side: Side) -> exp.Select:
                 aggregate(a.measure.agg, value, None if shared is not None else cond), a.name, copy=False
             )
         )
-    query = exp.Select(expressions=selects).from_(exp.to_table(base).as_(base), copy=False)
+    query = exp.Select(expressions=selects).from_(exp.to_table(base).as_(base, table=True), copy=False)
     if buckets is not None:
         query = query.join(buckets, copy=False)
     for j in joins.clauses:

@@ -28,10 +28,13 @@ from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, ParseError, SchemaError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
-from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.qualify_columns import qualify_columns, quote_identifiers, validate_qualify_columns
+from sqlglot.optimizer.qualify_tables import qualify_tables
 from sqlglot.optimizer.scope import Scope
+from sqlglot.schema import MappingSchema
 
 from semantic_layer.guard_rules import (
     RESOLVED_CHECKS,
@@ -41,6 +44,7 @@ from semantic_layer.guard_rules import (
     GuardContext,
     GuardRejection,
 )
+from semantic_layer.guard_tree import validate_built_tree
 from semantic_layer.roles import Access, LocationRule, RoleBook, allowed_catalog, default_roles
 
 __all__ = ["Code", "GuardRejection", "GuardedQuery", "guard_sql"]
@@ -81,6 +85,7 @@ def guard_sql(
     try:
         if isinstance(sql, exp.Expression):
             ctx.tree = sql.copy()
+            validate_built_tree(ctx.tree)
         else:
             ctx.text = sql
             for check in TEXT_CHECKS:
@@ -104,7 +109,8 @@ def guard_sql(
         log.info("guard rejected (%s): %s", rej.code.value, rej.reason)
         raise
     tables = frozenset(t.name for t in ctx.tree.find_all(exp.Table))
-    text = ctx.tree.sql("duckdb", comments=False)
+    # the tree is the guard's own copy: render it in place (sqlglot copies it again otherwise)
+    text = _DUCKDB.generate(ctx.tree, copy=False, comments=False)
     return GuardedQuery(ctx.tree, text, tuple(injected), tables, max_rows, access.role, _SEAL)
 
 
@@ -133,9 +139,13 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+_DUCKDB = Dialect.get_or_raise("duckdb")
+
+
 @functools.lru_cache(maxsize=64)
-def _schema(items: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, dict[str, str]]:
-    return {table: dict.fromkeys(cols, "UNKNOWN") for table, cols in items}
+def _schema(items: tuple[tuple[str, tuple[str, ...]], ...]) -> MappingSchema:
+    """The role's catalog as a sqlglot schema, built once per catalog and role (it is costly)."""
+    return MappingSchema({table: dict.fromkeys(cols, "UNKNOWN") for table, cols in items}, dialect=_DUCKDB)
 
 
 def _name_outputs(tree: exp.Expression) -> None:
@@ -147,9 +157,9 @@ def _name_outputs(tree: exp.Expression) -> None:
         return
     for proj in select.expressions:
         if not isinstance(proj, exp.Alias | exp.Column | exp.Star):
-            proj.replace(
-                exp.alias_(proj.copy(), proj.sql("duckdb", normalize_functions="lower"), quoted=True)
-            )
+            # lower-cased as DuckDB's case-insensitive names are (normalize_identifiers ran before)
+            name = proj.sql("duckdb", normalize_functions="lower").lower()
+            proj.replace(exp.alias_(proj, name, quoted=True))
 
 
 def _resolve(ctx: GuardContext) -> exp.Expression:
@@ -157,14 +167,11 @@ def _resolve(ctx: GuardContext) -> exp.Expression:
     _name_outputs(ctx.tree)
     schema = _schema(tuple(sorted((t, tuple(sorted(c))) for t, c in ctx.catalog.items())))
     try:
-        return qualify(
-            ctx.tree,
-            schema=schema,
-            dialect="duckdb",
-            validate_qualify_columns=True,
-            quote_identifiers=True,
-            identify=True,
-        )
+        # sqlglot's ``qualify`` minus its identifier normalisation, already done by guard_sql
+        tree = qualify_tables(ctx.tree, dialect=_DUCKDB)
+        tree = qualify_columns(tree, schema, expand_alias_refs=True, expand_stars=True)
+        tree = quote_identifiers(tree, dialect=_DUCKDB, identify=True)
+        return validate_qualify_columns(tree)
     except (OptimizeError, SchemaError, ValueError, KeyError) as exc:
         raise _explain_resolution_error(ctx, exc) from exc
 
@@ -229,7 +236,8 @@ def _apply_limit(tree: exp.Expression, limit: int) -> tuple[exp.Expression, str]
     """At most ``limit`` rows: set the LIMIT, or wrap the query when it has its own."""
     current = tree.args.get("limit")
     if current is None and not tree.args.get("offset"):
-        return tree.limit(limit, copy=False), f"limit {limit}"
+        tree.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
+        return tree, f"limit {limit}"
     value = current.expression if isinstance(current, exp.Limit) else None
     if isinstance(value, exp.Literal) and value.is_int and not tree.args.get("offset"):
         if int(value.this) <= limit:
