@@ -156,6 +156,8 @@ def write(
             v = rows[0][idx[info.name]]
             partial = _partial(time_range, data_end)
             note = f" (partial: data only up to {partial.isoformat()})" if partial else ""
+            if partial and time_range is not None and time_range.start is None:
+                note = f" (data up to {partial.isoformat()})"  # all the data: nothing is missing
             if (
                 data_end
                 and time_range

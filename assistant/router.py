@@ -253,16 +253,51 @@ def _lists_patients(words: list[str]) -> bool:
     after = words[at + 1] if at + 1 < len(words) else ""
     if after in NOT_HEAD and after != "seen":
         return False  # "list patient visits": a metric, not people
-    lead = words[:at]
+    lead = [w for w in words[:at] if w not in ("please", "can", "could", "you", "me", "us", "pls")]
     listing = bool(set(lead) & STRONG_LIST) or (
-        bool(lead) and lead[0] in LIST_VERBS and bool(set(lead) & {"all", "every", "each"})
+        bool(lead)
+        and lead[0] in LIST_VERBS
+        and (bool(set(lead) & {"all", "every", "each"}) or lead[-1] in ("the", "those", "these"))
     )
     if not listing or set(words) & COUNTING:
         return False
-    for i, w in enumerate(words):
-        if w in ("by", "per", "across") and (i == 0 or words[i - 1] not in AGENT_BEFORE_BY):
-            return False  # "list patient visits by location": a breakdown
-    return True
+    # "list patient visits by location": a breakdown, not a list
+    return not any(w in ("by", "per", "across") and _groups(words, i) for i, w in enumerate(words))
+
+
+GROUP_NOUNS = {
+    "location", "locations", "office", "offices", "clinic", "clinics", "site", "sites", "branch", "branches",
+    "provider", "providers", "doctor", "doctors", "optometrist", "optometrists", "type", "month", "week", "day",
+    "quarter", "year", "age", "gender", "insurance", "payer", "channel", "source", "each", "every",
+}  # fmt: skip
+NAME_AFTER = {"dr", "doctor", "doc", "optometrist", "provider"}
+
+
+def _groups(words: list[str], i: int) -> bool:
+    """Whether "by" at ``i`` groups ("seen by location") rather than names who ("seen by Dr. Lee")."""
+    if i == 0 or words[i - 1] not in AGENT_BEFORE_BY:
+        return True
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    after = words[i + 2] if i + 2 < len(words) else ""
+    if nxt in NAME_AFTER and after.isalpha() and after not in GROUP_STOPS:
+        return False  # "seen by doctor Lee"
+    return nxt in GROUP_NOUNS
+
+
+GROUP_STOPS = {
+    "last",
+    "this",
+    "in",
+    "during",
+    "for",
+    "and",
+    "per",
+    "each",
+    "yesterday",
+    "today",
+    "since",
+    "over",
+}
 
 
 PHI_PHRASES = re.compile(

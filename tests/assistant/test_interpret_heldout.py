@@ -110,6 +110,8 @@ def test_last_year_after_a_whole_year_is_that_year(interp):  # noqa: F811
         "Give me a list of the patients Dr. Patel saw in September",
         "export every patient who came in last month",
         "show me all patients treated by Dr. Kim yesterday",
+        "Show me the patients Dr. Lee saw last week",
+        "can you pull the patients with no-shows yesterday",
     ],
 )
 def test_patient_lists_are_refused(q):
@@ -123,6 +125,8 @@ def test_patient_lists_are_refused(q):
         "list patient visits by location",
         "number of patients seen by Dr. Lee last week",
         "patients seen by location last month",
+        "list the patients seen by provider last month",
+        "show me new patients last month",
     ],
 )
 def test_patient_counts_are_answered(q):
