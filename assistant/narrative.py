@@ -219,10 +219,12 @@ def write(
         for r in rows[:6]:
             cur, pv = _num(r[mi]), _num(r[idx[prev_col]])
             if cur is not None and pv is not None:
-                parts.append(f"{r[idx[d]]} {fmt_value(cur, m.fmt)} ({fmt_change(cur, pv, m.fmt)})")
+                parts.append(
+                    f"{r[idx[d]]} {fmt_value(cur, m.fmt)} vs {fmt_value(pv, m.fmt)} ({fmt_change(cur, pv, m.fmt)})"
+                )
         if parts:
             return (
-                f"{m.label} {fmt_period(time_range)} vs {fmt_period(compare_range)}: "
+                f"{m.label} {fmt_period(time_range)} vs {fmt_period(compare_range).removeprefix('in ')}: "
                 + "; ".join(parts)
                 + "."
             )

@@ -48,3 +48,14 @@ def test_rate_over_many_groups_is_cautioned():
     assert "10 groups" in text and "chance" in text
     few = write(["location", "no_show_rate"], rows[:3], metrics=[RATE], dimensions=["location"])
     assert "chance" not in few
+
+
+def test_grouped_comparison_shows_both_values():
+    rows = [("Downtown", 0.066, 0.057), ("Lakeview", 0.048, 0.047)]
+    text = write(
+        ["location", "no_show_rate", "no_show_rate_previous"], rows, metrics=[RATE], dimensions=["location"],
+        time_range=TimeRange(dt.date(2026, 9, 1), dt.date(2026, 10, 1)),
+        compare_range=TimeRange(dt.date(2026, 8, 1), dt.date(2026, 9, 1)),
+    )  # fmt: skip
+    assert "Downtown 6.6% vs 5.7% (up 0.9 points)" in text
+    assert "in September 2026 vs August 2026" in text
