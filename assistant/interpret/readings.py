@@ -235,7 +235,8 @@ def unknown_breakdowns(p: Parsed) -> list[str]:
     """Words asked as a breakdown that no dimension reads ("by neighbourhood", "and zodiac sign").
 
     A breakdown cue ("by", "per", "across", "for each", or "and" after a breakdown) followed
-    by words that no phrase, member or time word took; "seen by Dr. X" names who, not a group."""
+    by words that no phrase, member or time word took ("seen by Smith" with no such provider
+    is not answered for everyone either)."""
     taken = set(p.time.used)
     for m in p.mentions:
         taken.update(range(m.start, m.end))
@@ -247,7 +248,7 @@ def unknown_breakdowns(p: Parsed) -> list[str]:
             continue
         cue = w in BREAKDOWN_LEADS or (w == "each" and i > 0 and words[i - 1] == "for")
         cue = cue or (w == "and" and i in dim_ends)
-        if not cue or (w == "by" and i > 0 and words[i - 1] in AGENT_WORDS):
+        if not cue:
             continue
         j = i + 1
         while j < len(words) and j not in taken and words[j] in MODIFIERS:
@@ -264,7 +265,6 @@ def unknown_breakdowns(p: Parsed) -> list[str]:
 
 MODIFIERS = {"the", "a", "each", "every", "their", "our", "fiscal", "calendar", "individual", "different"}
 NOT_GROUPS = {"end", "close", "now", "then", "far", "start", "beginning", "middle", "mid"}
-AGENT_WORDS = {"seen", "saw", "treated", "examined", "booked", "referred", "made", "done", "sold", "sent"}
 
 
 def _filters(interp: BuiltinInterpreter, p: Parsed, values: list[tuple[str, str]], r: Readings) -> None:
@@ -351,7 +351,7 @@ def clarify_breakdown(interp: BuiltinInterpreter, r: Readings) -> None:
     names = [getattr(interp.model.dimensions.get(d), "label", d.replace("_", " ")).lower() for d in dims]
     asked = " and ".join(f"'{u}'" for u in r.unknown)
     r.clarify = (
-        f"{asked} is not a breakdown in the data. {label} can be broken down by "
+        f"{asked} is not a breakdown (nor a name) in the data. {label} can be broken down by "
         f"{', '.join(names[:8])}{' and more' if len(names) > 8 else ''}, or by day, week, month, quarter or year. "
         "Which one?"
     )

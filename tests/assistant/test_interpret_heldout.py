@@ -140,6 +140,8 @@ def test_patient_counts_are_answered(q):
         "completed visits by zodiac sign last month",
         "new patients by location and eye colour",
         "no-show rate for each hair color in 2025",
+        "units sold by product",
+        "patients seen by Smith last week",
     ],
 )
 def test_unknown_breakdown_is_not_dropped(interp, q):  # noqa: F811
