@@ -188,15 +188,18 @@ def write(
             return _ranking(series, m, [g], additive=m.additive)
         cut = _series_cut(time_range, data_end)
         edge = series[-1] if cut and len(series) > 2 and _bucket_end(series[-1][0], g, cut) else None
-        full = series[:-1] if edge else series
+        head = series[0] if len(series) > 3 and _starts_before(series[0][0], g, time_range) else None
+        full = series[(1 if head else 0) : (-1 if edge else None)]
         hi = max(full, key=lambda t: t[1])
         lo = min(full, key=lambda t: t[1])
         first, last = full[0], full[-1]
         out.append(
             f"{m.label} by {g.replace('_', ' ')} {fmt_period(time_range)}: highest {fmt_value(hi[1], m.fmt)} in "
             f"{_label_cell(hi[0], g)}, lowest {fmt_value(lo[1], m.fmt)} in {_label_cell(lo[0], g)}"
-            + (" (full periods)." if edge else ".")
+            + (" (full periods)." if edge or head else ".")
         )
+        if head:
+            out.append(f"{_label_cell(head[0], g)} is only partly inside the range and is left out of that.")
         if edge:
             out.append(
                 f"{_label_cell(edge[0], g)} is partial (data up to {(cut - dt.timedelta(days=1)).isoformat()}): "
@@ -282,18 +285,30 @@ def _series_cut(tr: TimeRange | None, data_end: dt.date | None) -> dt.date | Non
     return min(ends) if ends else None
 
 
+def _starts_before(v: Any, grain: str, tr: TimeRange | None) -> bool:
+    """True when the time bucket ``v`` starts before the range does (a partial first period)."""
+    d = _as_date(v)
+    return bool(tr and tr.start and d and grain in ("week", "month", "quarter", "year") and d < tr.start)
+
+
+def _as_date(v: Any) -> dt.date | None:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v[:10])
+        except ValueError:
+            return None
+    return None
+
+
 def _bucket_end(v: Any, grain: str, cut: dt.date) -> bool:
     """True when the time bucket starting at ``v`` ends after ``cut`` (a partial period at the edge)."""
     from assistant.interpret.calendar_math import shift, unit_start
 
     if grain not in ("day", "week", "month", "quarter", "year"):
         return False
-    d = v.date() if isinstance(v, dt.datetime) else v
-    if isinstance(d, str):
-        try:
-            d = dt.date.fromisoformat(d[:10])
-        except ValueError:
-            return False
-    if not isinstance(d, dt.date):
-        return False
-    return shift(unit_start(d, grain), grain, 1) > cut
+    d = _as_date(v)
+    return d is not None and shift(unit_start(d, grain), grain, 1) > cut

@@ -59,3 +59,14 @@ def test_grouped_comparison_shows_both_values():
     )  # fmt: skip
     assert "Downtown 6.6% vs 5.7% (up 0.9 points)" in text
     assert "in September 2026 vs August 2026" in text
+
+
+def test_trend_with_a_partial_first_bucket():
+    rows = [(dt.date(2026, 8, 3), 900.0)] + [
+        (dt.date(2026, 8, 10) + dt.timedelta(weeks=k), 2000.0 + k) for k in range(4)
+    ]
+    text = write(
+        ["week", "revenue"], rows, metrics=[REV], dimensions=["week"],
+        time_range=TimeRange(dt.date(2026, 8, 4), dt.date(2026, 9, 7)),
+    )  # fmt: skip
+    assert "2026-08-03 is only partly inside the range" in text and "lowest $2,000" in text
