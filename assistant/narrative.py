@@ -263,7 +263,7 @@ def _ranking(series: list[tuple[Any, float]], m: MetricInfo, dims: list[str], *,
 def _caution(m: MetricInfo, n: int) -> str:
     """A rate over many groups: say that the extremes may rest on few rows."""
     if m.fmt == "percent" and n >= SMALL_GROUP_CAUTION:
-        return f" With {n} groups, some rest on few appointments: the extremes may be chance."
+        return f" Across {n} groups some rest on few appointments: the extremes may be chance."
     return ""
 
 

@@ -102,6 +102,6 @@ def test_ruff_is_clean():
 
 
 def test_data_contract_doc_is_current():
-    from ingest.contract import contract_markdown
+    from ingest.contract_doc import contract_markdown
 
     assert (ROOT / "docs" / "data-contract.md").read_text() == contract_markdown()
