@@ -1,8 +1,9 @@
 """Compile a :class:`SemanticQuery` into a sqlglot tree, and render it for an engine.
 
 A pipeline of small pure stages: ``plan_query`` (check and lay out fact sides) ->
-``build_side`` (one aggregation per fact table and period) -> ``combine`` (FULL JOIN on
-the group keys, metric expressions, order, limit). No I/O; SQL text only in ``to_sql``.
+``deferred_dimensions`` (dimensions grouped by key and looked up once) -> ``build_side``
+(one aggregation per fact table and period) -> ``combine`` (FULL JOIN on the group keys,
+dimension lookups, metric expressions, order, limit). No I/O; SQL text only in ``to_sql``.
 
 >>> from semantic_layer.model import load_model
 >>> from semantic_layer.query import SemanticQuery
@@ -16,6 +17,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from semantic_layer.compile_combine import combine
+from semantic_layer.compile_defer import deferred_dimensions, late_filters
 from semantic_layer.compile_plan import plan_query
 from semantic_layer.compile_side import build_side
 from semantic_layer.errors import CompileError
@@ -37,8 +39,10 @@ def compile_query(
     each metric also has ``<metric>_previous`` and ``<metric>_change``.
     """
     plan = plan_query(model, query, allowed_metrics)
-    sides = {s.name: build_side(model, plan, s) for s in plan.sides}
-    return combine(model, plan, sides)
+    deferred = deferred_dimensions(model, plan)
+    late = late_filters(model, plan, deferred)
+    sides = {s.name: build_side(model, plan, s, deferred, late) for s in plan.sides}
+    return combine(model, plan, sides, deferred, late)
 
 
 def to_sql(tree: exp.Expression, dialect: str = "duckdb", pretty: bool = False) -> str:

@@ -7,13 +7,16 @@ zero) and, inside a derived metric, a sum or count over no rows counts as 0.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlglot import exp
 
-from semantic_layer.compile_exprs import safe_div
+from semantic_layer.compile_defer import Deferred, LateFilter
+from semantic_layer.compile_exprs import qualify, safe_div
 from semantic_layer.compile_plan import CURRENT, PREVIOUS, Plan, Side
 from semantic_layer.errors import CompileError
 from semantic_layer.model import Agg, Metric, MetricType, SemanticModel
-from semantic_layer.query import TIME_GRAINS
+from semantic_layer.query import TIME_GRAINS, FilterOp
 
 RESULT = "result"
 
@@ -64,22 +67,67 @@ def _key(sides: list[Side], dim: str) -> exp.Expression:
     return cols[0] if len(cols) == 1 else exp.Coalesce(this=cols[0], expressions=cols[1:])
 
 
-def combine(model: SemanticModel, plan: Plan, side_selects: dict[str, exp.Select]) -> exp.Select:
-    """``WITH <sides>, result AS (<combined>) SELECT * FROM result ORDER BY ... LIMIT ...``."""
+def _lookups(
+    sides: list[Side], deferred: Mapping[str, Deferred], late: Mapping[int, LateFilter]
+) -> tuple[list[exp.Join], list[exp.Expression]]:
+    """One INNER JOIN per dimension grouped by key, and the filters applied after them."""
+    joins = [
+        exp.Join(
+            this=exp.to_table(dim.table).as_(dim.alias, table=True),
+            on=exp.column(dim.table_key, table=dim.alias).eq(_key(sides, dim.key_name)),
+        )
+        for dim in deferred.values()
+    ]
+    conds: list[exp.Expression] = []
+    for _, lf in sorted(late.items()):
+        target = qualify(lf.expr, lambda _t, a=lf.dim.alias: a)
+        cond: exp.Expression = exp.In(
+            this=target, expressions=[exp.Literal.string(v) for v in lf.filter.values]
+        )
+        conds.append(exp.Not(this=cond) if lf.filter.op in (FilterOp.NE, FilterOp.NOT_IN) else cond)
+    return joins, conds
+
+
+def combine(
+    model: SemanticModel,
+    plan: Plan,
+    side_selects: dict[str, exp.Select],
+    deferred: Mapping[str, Deferred] | None = None,
+    late: Mapping[int, LateFilter] | None = None,
+) -> exp.Select:
+    """``WITH <sides>, result AS (<combined>) SELECT * FROM result ORDER BY ... LIMIT ...``.
+
+    Dimensions in ``deferred`` are combined on their key and looked up once; the ``late``
+    filters apply to the looked-up rows.
+    """
+    deferred, late = deferred or {}, late or {}
     sides = plan.sides
+    keys = [deferred[d].key_name if d in deferred else d for d in plan.dimensions]
     combined = exp.Select().from_(exp.to_table(sides[0].name), copy=False)
     for i, side in enumerate(sides[1:], start=1):
-        if plan.dimensions:
+        if keys:
             on = exp.and_(
                 *(
-                    exp.NullSafeEQ(this=_key(sides[:i], d), expression=exp.column(d, table=side.name))
-                    for d in plan.dimensions
+                    exp.NullSafeEQ(this=_key(sides[:i], k), expression=exp.column(k, table=side.name))
+                    for k in keys
                 )
             )
             combined = combined.join(exp.to_table(side.name), on=on, join_type="FULL", copy=False)
         else:
             combined = combined.join(exp.to_table(side.name), join_type="CROSS", copy=False)
-    selects: list[exp.Expression] = [exp.alias_(_key(sides, d), d, copy=False) for d in plan.dimensions]
+    lookups, late_conds = _lookups(sides, deferred, late)
+    for j in lookups:
+        combined = combined.join(j, copy=False)
+    if late_conds:
+        combined = combined.where(exp.and_(*late_conds, copy=False), copy=False)
+    selects: list[exp.Expression] = [
+        exp.alias_(
+            qualify(deferred[d].expr, lambda _t, a=deferred[d].alias: a) if d in deferred else _key(sides, d),
+            d,
+            copy=False,
+        )
+        for d in plan.dimensions
+    ]
     for m in plan.metrics:
         current = metric_expr(model, plan, m, CURRENT)
         selects.append(exp.alias_(current, m.name, copy=False))

@@ -8,9 +8,11 @@ total (cumulative metric) split by a time grain is wrapped in a window sum.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping
 
 from sqlglot import exp
 
+from semantic_layer.compile_defer import Deferred
 from semantic_layer.compile_exprs import (
     add_months,
     aggregate,
@@ -170,8 +172,19 @@ def _filter_expr(
     return exp.Not(this=cond) if op in (FilterOp.NE, FilterOp.NOT_IN) else cond
 
 
-def build_side(model: SemanticModel, plan: Plan, side: Side) -> exp.Select:
-    """The aggregation SELECT of ``side``, its output columns named after dimensions and aggregates."""
+def build_side(
+    model: SemanticModel,
+    plan: Plan,
+    side: Side,
+    deferred: Mapping[str, Deferred] | None = None,
+    late: Collection[int] = (),
+) -> exp.Select:
+    """The aggregation SELECT of ``side``, its output columns named after dimensions and aggregates.
+
+    A ``deferred`` dimension is grouped by the fact's key column (output ``<dimension>__key``)
+    and the filters at positions ``late`` are left to the combining SELECT.
+    """
+    deferred = deferred or {}
     base = side.table
     joins = _Joins(model, base)
     buckets, lowest = (
@@ -180,7 +193,9 @@ def build_side(model: SemanticModel, plan: Plan, side: Side) -> exp.Select:
         else (None, None)
     )
     keys = [
-        (
+        (deferred[d].key_name, exp.column(deferred[d].fact_keys[side.name], table=base))
+        if d in deferred
+        else (
             d,
             exp.column(d, table=BUCKETS)
             if buckets is not None and d in TIME_GRAINS
@@ -193,7 +208,11 @@ def build_side(model: SemanticModel, plan: Plan, side: Side) -> exp.Select:
         where = [t >= date_lit(lowest), t < date_lit(side.time_range.end)]
     else:
         where = _period_filter(side, t)
-    where += [_filter_expr(model, joins, side, f.dimension, f.op, f.values) for f in plan.query.filters]
+    where += [
+        _filter_expr(model, joins, side, f.dimension, f.op, f.values)
+        for i, f in enumerate(plan.query.filters)
+        if i not in late
+    ]
     conditions = [
         qualify(a.measure.filter_tree, lambda t: joins.alias_of_table(base, base, t))
         if a.measure.filter_tree

@@ -244,6 +244,9 @@ class Dimension:
     synonyms: tuple[str, ...]
     sources: tuple[DimensionSource, ...]
     members: tuple[str, ...] = ()  # fixed member values, for computed dimensions
+    # groups are the rows (keys) of its table, labelled by expr: the compiler may group by the
+    # fact's key and look the label up once (two rows with the same label stay two groups)
+    group_by_key: bool = False
     loc: Loc | None = field(default=None, compare=False)
 
     __hash__ = object.__hash__

@@ -113,6 +113,13 @@ class _Builder:
             return ()
         return tuple(value)
 
+    def flag(self, d: LineDict, key: str, what: str) -> bool:
+        value = d.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(d.line, f"{key} of {what} must be true or false")
+            return False
+        return value
+
     # -- tables --------------------------------------------------------------------
     def table(self, d: LineDict) -> Table | None:
         opt = ("description", "primary_key", "columns", "time_columns", "joins")
@@ -246,7 +253,17 @@ class _Builder:
 
     # -- dimensions ----------------------------------------------------------------
     def dimension(self, d: LineDict) -> Dimension | None:
-        opt = ("label", "description", "synonyms", "table", "expr", "via", "sources", "members")
+        opt = (
+            "label",
+            "description",
+            "synonyms",
+            "table",
+            "expr",
+            "via",
+            "sources",
+            "members",
+            "group_by_key",
+        )
         if not self.keys(d, ("name",), opt, "dimension", 0):
             return None
         ln, name = d.line, d["name"]
@@ -266,6 +283,7 @@ class _Builder:
             synonyms=self.strs(d.get("synonyms"), ln, f"synonyms of '{name}'"),
             sources=tuple(sources),
             members=tuple(str(m) for m in d.get("members") or ()),
+            group_by_key=self.flag(d, "group_by_key", f"dimension '{name}'"),
             loc=self.loc(d),
         )
 

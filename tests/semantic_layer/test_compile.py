@@ -483,7 +483,7 @@ def test_explain_prints_sql_per_dialect(capsys):
     query = '{"metrics": ["no_show_rate"], "dimensions": ["location"], "time_range": {"start": "2025-01-01", "end": "2026-01-01"}}'
     assert main(["explain", query, "--dialect", "postgres", "--compact"]) == 0
     out = capsys.readouterr().out.strip()
-    assert out.startswith("WITH appointments_agg AS (SELECT locations.location_name AS location")
+    assert out.startswith("WITH appointments_agg AS (SELECT appointments.location_id AS location__key")
     sqlglot.parse_one(out, read="postgres")
 
 
