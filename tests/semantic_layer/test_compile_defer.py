@@ -64,7 +64,7 @@ def test_two_staff_with_one_name_stay_two_rows(model, tiny):
 
 def test_group_by_key_must_be_true_or_false(model_copy):
     path = model_copy / "dimensions.yaml"
-    path.write_text(path.read_text().replace("group_by_key: true", "group_by_key: sometimes", 1))
+    path.write_text(path.read_text().replace("\n  group_by_key: true\n", "\n  group_by_key: sometimes\n", 1))
     with pytest.raises(ModelError) as info:
         load_model(model_copy)
     assert re.search(
