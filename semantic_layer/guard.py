@@ -105,13 +105,21 @@ def guard_sql(
         ctx.tree, limit_note = _apply_limit(ctx.tree, max_rows + 1)
         injected.append(limit_note)
     except GuardRejection as rej:
-        rej.sql = sql if isinstance(sql, str) else sql.sql(dialect)
+        rej.sql = sql if isinstance(sql, str) else _render_for_message(sql, dialect)
         log.info("guard rejected (%s): %s", rej.code.value, rej.reason)
         raise
     tables = frozenset(t.name for t in ctx.tree.find_all(exp.Table))
     # the tree is the guard's own copy: render it in place (sqlglot copies it again otherwise)
     text = _DUCKDB.generate(ctx.tree, copy=False, comments=False)
     return GuardedQuery(ctx.tree, text, tuple(injected), tables, max_rows, access.role, _SEAL)
+
+
+def _render_for_message(tree: exp.Expression, dialect: str) -> str | None:
+    """The rejected tree as SQL for the message; None when it cannot be written (malformed)."""
+    try:
+        return tree.sql(dialect)
+    except Exception:  # a malformed tree may fail anywhere in sqlglot's generator
+        return None
 
 
 def _parse_one(sql: str, dialect: str) -> exp.Expression:
