@@ -14,6 +14,8 @@ from semantic_layer.guard_rules import Code, GuardRejection, describe
 
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?|\.[0-9]+([eE][+-]?[0-9]+)?")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# keywords of several words the parser stores as one string (a window frame's bound)
+_PHRASES = frozenset({"CURRENT ROW"})
 
 
 def _malformed(node: exp.Expression, what: str) -> GuardRejection:
@@ -45,5 +47,5 @@ def validate_built_tree(tree: exp.Expression) -> None:
                     if node.is_string or _NUMBER.fullmatch(v):
                         continue
                     raise _malformed(node, f"holds a number that is not a number: {v[:40]!r}")
-                if not _WORD.fullmatch(v):
+                if not _WORD.fullmatch(v) and v.upper() not in _PHRASES:
                     raise _malformed(node, f"holds raw text in '{key}': {v[:40]!r}")
