@@ -63,16 +63,8 @@ def aggregate(agg: Agg, value: exp.Expression | None, condition: exp.Expression 
             # COUNT_IF where the engine has it (DuckDB runs it ~1.3x faster than SUM(CASE));
             # sqlglot writes SUM(CASE WHEN .. THEN 1 ELSE 0 END) for Postgres
             return exp.CountIf(this=condition)
-        one = (
-            exp.Literal.number(1)
-            if value is None
-            else exp.If(
-                this=exp.Not(this=exp.Is(this=value, expression=exp.Null())),
-                true=exp.Literal.number(1),
-                false=exp.Literal.number(0),
-            )
-        )
-        return exp.Sum(this=exp.Case(ifs=[exp.If(this=condition, true=one)], default=exp.Literal.number(0)))
+        # COUNT of the value where the condition holds
+        return exp.Count(this=exp.Case(ifs=[exp.If(this=condition, true=value)]))
     assert value is not None
     if condition is not None:
         value = exp.Case(ifs=[exp.If(this=condition, true=value)])

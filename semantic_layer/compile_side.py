@@ -225,8 +225,12 @@ def build_side(
         if len(unique) == 1:
             shared = unique[0]
             where.append(shared.copy())
-        else:
+        elif keys or buckets is not None:
+            # grouped: the OR keeps groups with no row for any aggregate out, as before
             where.append(exp.or_(*(c.copy() for c in unique), copy=False))
+        # without groups the OR would only prune rows, and costs more than it saves when the
+        # filters are not selective; the one difference: when rows of the period exist but
+        # none matches any filter, counts are 0 (as a single count metric's) instead of NULL
     selects = [exp.alias_(e, name, copy=False) for name, e in keys]
     for a, cond in zip(side.aggs, conditions, strict=True):
         value = _agg_value(model, joins, side, a)

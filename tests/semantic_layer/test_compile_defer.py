@@ -71,3 +71,25 @@ def test_group_by_key_must_be_true_or_false(model_copy):
         r"dimensions\.yaml:\d+: .*group_by_key of dimension 'location' must be true or false", str(info.value)
     )
     clear_cache()
+
+
+def test_side_without_groups_counts_with_count_if_and_no_or_filter(model, tiny):
+    q = dict(metrics=["completed_visits", "no_shows", "no_show_rate"], time_range=Y2025)
+    sql = _sql(model, **q)
+    assert "COUNT_IF(appointments.status = 'no_show')" in sql and " OR " not in sql
+    by_hand = tiny.execute(
+        "SELECT count_if(status = 'completed'), count_if(status = 'no_show'), "
+        "count_if(status = 'no_show') / nullif(count_if(status IN ('completed', 'no_show')), 0) "
+        "FROM appointments WHERE scheduled_at >= DATE '2025-01-01' AND scheduled_at < DATE '2026-01-01'"
+    ).fetchall()
+    assert _rows(model, tiny, **q) == by_hand
+    # a period with no rows: NULL, as before (DuckDB's COUNT_IF over no rows is NULL)
+    empty = {"start": "2030-01-01", "end": "2031-01-01"}
+    assert _rows(model, tiny, metrics=q["metrics"], time_range=empty) == [(None, None, None)]
+
+
+def test_side_with_groups_keeps_the_or_filter(model):
+    sql = _sql(
+        model, metrics=["completed_visits", "no_shows"], dimensions=["appointment_type"], time_range=Y2025
+    )
+    assert "(appointments.status = 'completed' OR appointments.status = 'no_show')" in sql
