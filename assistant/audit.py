@@ -28,6 +28,9 @@ _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS feedback (
         turn_id VARCHAR NOT NULL, given_at TIMESTAMP NOT NULL, username VARCHAR,
         score INTEGER NOT NULL, comment VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS verified_queries (
+        question VARCHAR NOT NULL, semantic_query JSON NOT NULL, verified_by VARCHAR,
+        verified_at TIMESTAMP NOT NULL, turn_id VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS pins (
         pin_id VARCHAR PRIMARY KEY, pinned_at TIMESTAMP NOT NULL, username VARCHAR,
         title VARCHAR, question VARCHAR, semantic_query JSON, removed BOOLEAN DEFAULT FALSE)""",
@@ -130,6 +133,20 @@ class AppStore:
             return None
         q, interp, user = rows[0]
         return {"question": q, "interpretation": json.loads(interp) if interp else None, "username": user}
+
+    def add_verified_query(
+        self, question: str, semantic_query: dict[str, Any], username: str, turn_id: str | None
+    ) -> None:
+        """Append a question and its (checked) semantic query to the practice's verified queries."""
+        self._run(
+            "INSERT INTO verified_queries VALUES (?, ?, ?, ?, ?)",
+            [question, json.dumps(semantic_query), username, dt.datetime.now(), turn_id],
+        )
+
+    def verified_queries(self) -> list[tuple[str, dict[str, Any]]]:
+        """(question, semantic query) pairs promoted in the app, oldest first."""
+        rows = self._run("SELECT question, semantic_query FROM verified_queries ORDER BY verified_at")
+        return [(q, json.loads(sq)) for q, sq in rows]
 
     def add_pin(self, username: str, title: str, question: str, semantic_query: dict[str, Any]) -> str:
         """Pin an answer's semantic query to the dashboard; returns the pin id."""

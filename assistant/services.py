@@ -139,9 +139,40 @@ class Services:
         """The shared pipeline engine (model, value index, executor) of the warehouse."""
         from assistant.pipeline import get_engine
 
-        return get_engine(
+        eng = get_engine(
             self.settings.db_path, timeout_s=self.settings.query_timeout_s, max_rows=self.settings.max_rows
         )
+        if self.settings.llm_enabled and getattr(eng, "_acuity_examples_from", None) is not self.store:
+            self._share_verified_queries(eng)
+        return eng
+
+    def _share_verified_queries(self, eng) -> None:
+        from assistant.llm.turn import set_extra_examples
+
+        set_extra_examples(eng, self.store.verified_queries())
+        eng._acuity_examples_from = self.store
+
+    def promote_to_verified(self, turn_id: str, user: User) -> str:
+        """Save an answered turn's question and semantic query as a verified query (owners, managers).
+
+        The query must still compile against the model; returns a message for the page.
+        """
+        from semantic_layer.compile import CompileError, compile_query
+        from semantic_layer.query import SemanticQuery
+
+        if user.role not in ("owner", "manager"):
+            return "Only owners and managers can verify answers."
+        turn = self.store.turn(turn_id)
+        if not turn or not turn.get("interpretation"):
+            return "That answer has no semantic query to verify."
+        try:
+            compile_query(self.engine().model, SemanticQuery.from_dict(turn["interpretation"]))
+        except (CompileError, KeyError, ValueError) as exc:
+            return f"Not saved: the query no longer compiles ({exc})."
+        self.store.add_verified_query(turn["question"], turn["interpretation"], user.username, turn_id)
+        if self.settings.llm_enabled:
+            self._share_verified_queries(self.engine())
+        return "Saved as a verified query: the LLM interpreter will see it as an example."
 
     def access(self, user: User):
         """The role access of ``user`` (row filters for managers)."""

@@ -16,12 +16,12 @@ import datetime as dt
 import logging
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.llm.client import ChatModel
 from assistant.llm.interpreter import LLMInterpretation, interpret_with_llm
-from assistant.llm.prompt import Catalog, catalog_from_model
+from assistant.llm.prompt import Catalog, VerifiedExample, catalog_from_model
 from semantic_layer.query import SemanticQuery
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _CATALOGS: weakref.WeakKeyDictionary[Any, Catalog] = weakref.WeakKeyDictionary()
+_EXTRA: weakref.WeakKeyDictionary[Any, tuple[tuple[str, dict[str, Any]], ...]] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -42,12 +43,26 @@ class LLMTurn:
 
 
 def engine_catalog(engine: Engine) -> Catalog:
-    """The catalog of an engine's model and value index (built once per engine)."""
+    """The catalog of an engine's model and value index (built once per engine).
+
+    Its examples are the model's verified queries plus those promoted in the app
+    (``set_extra_examples``).
+    """
     hit = _CATALOGS.get(engine)
     if hit is None:
         members = getattr(getattr(engine, "values", None), "members", None) or {}
-        hit = _CATALOGS[engine] = catalog_from_model(engine.model, members)
+        hit = catalog_from_model(engine.model, members)
+        extra = tuple(VerifiedExample(q, dict(sq)) for q, sq in _EXTRA.get(engine, ()))
+        if extra:
+            hit = replace(hit, examples=hit.examples + extra)
+        _CATALOGS[engine] = hit
     return hit
+
+
+def set_extra_examples(engine: Engine, examples: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Verified (question, semantic query) pairs the practice promoted; the catalog is rebuilt."""
+    _EXTRA[engine] = tuple(examples)
+    _CATALOGS.pop(engine, None)
 
 
 def answer_with_llm(

@@ -209,3 +209,29 @@ def test_llm_polishes_the_narrative_only_when_grounded(home, monkeypatch, made_u
         else:
             assert "Polished: the no-show picture" in text
         assert at.get("plotly_chart")
+
+
+def test_thumbs_up_then_verify_feeds_the_llm_examples(home, monkeypatch):
+    from assistant.audit import AppStore
+    from tests.llm_server import Reply, ScriptedLLMServer
+
+    with ScriptedLLMServer() as srv:
+        srv.set_responder(lambda body: Reply.text("{}"))
+        monkeypatch.setenv("ACUITY_LLM_MODEL", "scripted")
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test")
+        monkeypatch.setenv("ACUITY_LLM_FIRST", "1")  # every question goes to the (scripted) LLM first
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+        _ask(at, "Optical capture rate by provider in 2025")
+        at.feedback[0].set_value(1).run(timeout=TIMEOUT)
+        at.button(key="verify_0").click().run(timeout=TIMEOUT)
+        assert not at.exception, at.exception
+        assert any("Saved as a verified query" in t.value for t in at.toast)
+        stored = AppStore(home / "app.duckdb").verified_queries()
+        assert [q for q, _ in stored] == ["Optical capture rate by provider in 2025"]
+        assert stored[0][1]["metrics"] == ["optical_capture_rate"]
+        # the next similar question's prompt carries the verified example
+        before = len(srv.requests)
+        _ask(at, "eyewear capture by doctor in 2026")
+        prompts = json.dumps([r.body for r in srv.requests[before:]])
+        assert "Q: Optical capture rate by provider in 2025\\nA: " in prompts  # among the verified examples

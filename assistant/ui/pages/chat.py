@@ -127,12 +127,19 @@ def _render_answer(ans: dict[str, Any], idx: int) -> None:
         left, right = st.columns([1, 5])
         with left:
             st.feedback("thumbs", key=key, on_change=_feedback, args=(turn_id, key))
+        user = session.current_user()
+        if (
+            kind == "answer"
+            and st.session_state.get(key) == 1
+            and user.role in ("owner", "manager")
+            and right.button("Save as verified query", key=f"verify_{idx}")
+        ):
+            st.toast(session.services().promote_to_verified(turn_id, user))
         if (
             kind == "answer"
             and ans.get("semantic_query")
             and right.button("Pin to dashboard", key=f"pin_{idx}")
         ):
-            user = session.current_user()
             session.services().store.add_pin(
                 user.username, ans["question"], ans["question"], ans["semantic_query"]
             )
