@@ -2,6 +2,11 @@
 
 Every statement targets the warehouse attached as ``wh`` (see :mod:`ingest.sqlbuild`); the
 upsert reads the clean-rows query built by :func:`ingest.validate.clean_rows`.
+
+The contract tables carry no index-backed ``PRIMARY KEY`` constraint (building the index
+cost more than the whole rest of a first load): their keys are kept unique by validation,
+which quarantines every copy of a key that occurs twice in a file, and by the upsert, which
+inserts only keys the table does not hold yet. The bookkeeping tables keep theirs.
 """
 
 from __future__ import annotations
@@ -69,8 +74,8 @@ QUARANTINE = AuxTable(
 )
 
 
-def create_statement(t: Table | AuxTable) -> exp.Create:
-    """``CREATE TABLE IF NOT EXISTS`` for a warehouse table, with types, NOT NULL and primary key."""
+def create_statement(t: Table | AuxTable, *, primary_key: bool = True) -> exp.Create:
+    """``CREATE TABLE IF NOT EXISTS`` for a warehouse table, with types, NOT NULL and (optionally) primary key."""
     defs: list[exp.Expression] = []
     for c in t.columns:
         constraints = [] if c.nullable else [exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())]
@@ -81,7 +86,7 @@ def create_statement(t: Table | AuxTable) -> exp.Create:
                 constraints=constraints,
             )
         )
-    if t.primary_key:
+    if primary_key and t.primary_key:
         defs.append(exp.PrimaryKey(expressions=[ident(k) for k in t.primary_key]))
     return exp.Create(
         this=exp.Schema(this=table(t.name, warehouse=True), expressions=defs), kind="TABLE", exists=True
@@ -90,8 +95,10 @@ def create_statement(t: Table | AuxTable) -> exp.Create:
 
 def create_warehouse_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create every contract table and the bookkeeping tables when missing."""
-    for t in (*TABLES, SYNC_RUNS, SYNC_RUN_TABLES, QUARANTINE):
-        run(con, create_statement(t))
+    for t in TABLES:  # keys enforced by validation and the upsert, not by an index (see above)
+        run(con, create_statement(t, primary_key=False))
+    for aux in (SYNC_RUNS, SYNC_RUN_TABLES, QUARANTINE):
+        run(con, create_statement(aux))
 
 
 def last_key_check(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -111,6 +118,19 @@ def is_empty(con: duckdb.DuckDBPyConnection, t: Table) -> bool:
     """True when the warehouse table ``t`` has no rows yet."""
     query = exp.select("1").from_(table(t.name, warehouse=True), copy=False).limit(1, copy=False)
     return run(con, query).fetchone() is None
+
+
+def has_duplicate_keys(con: duckdb.DuckDBPyConnection, t: Table) -> bool:
+    """True when some primary key of ``t`` occurs on more than one row of the warehouse table."""
+    keys = [col(k) for k in t.primary_key]
+    query = (
+        exp.select("1")
+        .from_(table(t.name, warehouse=True), copy=False)
+        .group_by(*keys, copy=False)
+        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)), copy=False)
+        .limit(1, copy=False)
+    )
+    return run(con, query).fetchone() is not None
 
 
 def upsert(con: duckdb.DuckDBPyConnection, t: Table, clean: exp.Select) -> tuple[int, int]:

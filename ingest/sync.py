@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,14 @@ from ingest.deidentify import (
     key_check,
     names_of_patients,
 )
-from ingest.load import create_warehouse_tables, is_empty, last_key_check, record_run, upsert
+from ingest.load import (
+    create_warehouse_tables,
+    has_duplicate_keys,
+    is_empty,
+    last_key_check,
+    record_run,
+    upsert,
+)
 from ingest.quarantine import quarantine
 from ingest.source import SourceFile, find_source_files, fingerprint, stage
 from ingest.sqlbuild import WAREHOUSE, drop, ident, run, table, template
@@ -128,9 +136,13 @@ def sync_export(
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     as_of = as_of or dt.date.today()
     files = find_source_files(source)
-    fp = fingerprint(files)
     db = Path(db_path)
-    with _building_copy(db, run_id) as work, tempfile.TemporaryDirectory(prefix="acuity-sync-") as spill:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="acuity-fingerprint") as pool,
+        _building_copy(db, run_id) as work,
+        tempfile.TemporaryDirectory(prefix="acuity-sync-") as spill,
+    ):
+        fp_future = pool.submit(fingerprint, files)  # hashlib releases the GIL: hashes while DuckDB loads
         con = duckdb.connect(config={"temp_directory": spill})
         con.execute("SET enable_progress_bar = false")
         try:
@@ -146,7 +158,7 @@ def sync_export(
             sync = _Run(con, run_id, as_of, secret, progress, scrubber_factory or _default_scrubber)
             reports = tuple(sync.table(sf) for sf in files)
             ended = dt.datetime.now().replace(microsecond=0)
-            report = SyncReport(run_id, fp, started, ended, as_of, reports)
+            report = SyncReport(run_id, fp_future.result(), started, ended, as_of, reports)
             _record(con, report, str(source), check)
             con.execute("CHECKPOINT wh")  # "wh" is WAREHOUSE: fold the WAL into the file before the swap
             run(con, exp.Detach(this=ident(WAREHOUSE)))
@@ -203,11 +215,8 @@ class _Run:
         quarantined = inserted = updated = 0
         if first_load:  # one pass inserts the rows that pass; the bad ones are looked for only if any
             self._step(t.name, "load")
-            try:
-                inserted, _ = upsert(con, t, passing(t, checked_rows(t, staged.copy(), None)))
-            except duckdb.ConstraintException:  # a key occurs twice in the file: check them all
-                log.info("%s: duplicate keys in %s", t.name, sf.path.name)
-                first_load = False
+            loaded = self._first_load(sf, passing(t, checked_rows(t, staged.copy(), None)))
+            first_load, inserted = loaded is not None, loaded or 0
         checked = checked_rows(t, staged.copy(), duplicate_keys(t, raw, self.as_of, keymap=keymap))
         if not first_load or inserted < rows_read:
             run(con, bad_rows(checked, bad))
@@ -222,6 +231,22 @@ class _Run:
             run(con, drop(name))
         self._step(t.name, DONE)
         return TableReport(t.name, sf.path.name, rows_read, inserted, updated, quarantined)
+
+    def _first_load(self, sf: SourceFile, rows: exp.Select) -> int | None:
+        """Insert ``rows`` into the empty table; rows inserted, or None (rolled back) on a duplicate key."""
+        t, con = sf.table, self.con
+        con.begin()
+        try:
+            inserted, _ = upsert(con, t, rows)
+            if has_duplicate_keys(con, t):  # a key occurs twice in the file: check them all
+                log.info("%s: duplicate keys in %s", t.name, sf.path.name)
+                con.rollback()
+                return None
+        except BaseException:
+            con.rollback()
+            raise
+        con.commit()
+        return inserted
 
 
 def _record(con: duckdb.DuckDBPyConnection, report: SyncReport, source: str, check: str) -> None:

@@ -153,8 +153,59 @@ def test_warehouse_types_and_primary_keys(synced_once):
     assert types["charges.service_date"] == "DATE"
     assert types["staff.is_active"] == "BOOLEAN"
     assert types["patients.birth_year"] == "INTEGER"
-    for t in TABLES:
-        assert pks[t.name] == list(t.primary_key), t.name
+    for t in TABLES:  # keys are enforced by validation and the upsert, not by an index
+        assert t.name not in pks, t.name
+    assert pks["sync_runs"] == ["run_id"]
+
+
+def _duplicated_keys(db: Path) -> dict[str, int]:
+    """Per contract table, how many primary keys occur on more than one row."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        for t in TABLES:
+            keys = [duckdb.ColumnExpression(k) for k in t.primary_key]
+            per_key = con.table(t.name).aggregate(
+                [*keys, duckdb.FunctionExpression("count", duckdb.StarExpression())]
+            )
+            out[t.name] = sum(1 for row in per_key.fetchall() if row[-1] > 1)
+        return out
+    finally:
+        con.close()
+
+
+def test_second_sync_with_changed_rows_updates_by_key_and_never_duplicates(synced, tmp_path):
+    _, db, first = synced
+    rows = base_rows()
+    for r in rows["appointments"]:  # every row changes, none is new
+        r["status"] = "cancelled"
+    rows["charges"][0]["charge_amount"] = "999.99"
+    rows["appointments"].append({**rows["appointments"][0], "appointment_id": "A10"})  # new key
+    newer = write_export(tmp_path / "newer", rows)
+    for _ in range(2):  # and once more: the same rows again change nothing
+        report = _sync(newer, db)
+        assert _duplicated_keys(db) == {t.name: 0 for t in TABLES}
+    con = duckdb.connect(str(db), read_only=True)
+    status = con.execute("SELECT appointment_id, status FROM appointments ORDER BY 1").fetchall()
+    amount = con.execute(
+        "SELECT charge_amount FROM charges WHERE charge_id = ?", [rows["charges"][0]["charge_id"]]
+    ).fetchone()[0]
+    con.close()
+    assert len(status) == first.table("appointments").inserted + 1
+    assert {s for _, s in status} == {"cancelled"}
+    assert str(amount) == "999.99"
+    assert not report.changed
+
+
+def test_duplicate_key_on_first_load_is_rolled_back_and_quarantined(tmp_path):
+    rows = base_rows()
+    rows["appointments"].append(dict(rows["appointments"][0]))  # same appointment_id twice
+    src = write_export(tmp_path / "src", rows)
+    db = tmp_path / "wh" / "warehouse.duckdb"
+    report = _sync(src, db)
+    assert report.table("appointments").quarantined == 2
+    assert report.table("appointments").inserted == len(rows["appointments"]) - 2
+    assert _duplicated_keys(db) == {t.name: 0 for t in TABLES}
 
 
 def test_same_export_twice_changes_nothing(synced):
