@@ -67,7 +67,7 @@ def answer_turn(
     if r.kind == "sql":
         return _raw_sql(engine, question, access)
     if r.kind == "documents":
-        return documents_answer(question, index_path, role=role)
+        return documents_answer(question, index_path, role=role, chat=chat)
     try:
         interp, previous = interpret_with_context(engine, question, context, as_of)
     except Exception:  # a bug must not end the conversation: ask for a rephrasing
@@ -359,8 +359,10 @@ def _raw_sql(engine: Engine, question: str, access: Any) -> Answer:
     )  # fmt: skip
 
 
-def documents_answer(question: str, index_path: Path | None, *, role: str | None = None) -> Answer:
-    """Cited passages from the document index that ``role`` may read, or a message saying why there are none."""
+def documents_answer(
+    question: str, index_path: Path | None, *, role: str | None = None, chat: Any = None
+) -> Answer:
+    """Cited passages ``role`` may read (with ``chat``: led by a grounded short answer), or why there are none."""
     from assistant.pipeline import Answer
 
     if index_path is None or not Path(index_path).exists():
@@ -378,13 +380,13 @@ def documents_answer(question: str, index_path: Path | None, *, role: str | None
     except Exception as exc:  # a broken index must not break the chat
         log.warning("document search failed: %s", exc)
         return Answer("documents", question, narrative=f"Document search failed: {exc}.")
-    return Answer(
-        "documents",
-        question,
-        narrative=docs.narrative,
-        citations=list(docs.citations),
-        passages=list(docs.hits),
-    )
+    ans = Answer("documents", question, narrative=docs.narrative, citations=list(docs.citations))
+    ans.passages = list(docs.hits)
+    if chat is not None and docs.hits:  # the LLM may only restate what a cited passage says
+        from assistant.llm.doc_answer import grounded_narrative
+
+        ans.narrative, ans.interpreter = grounded_narrative(chat, question, docs.hits, docs.narrative)
+    return ans
 
 
 __all__ = [
