@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from assistant.llm.doc_answer import answer_from_passages, check_answer, doc_answer_messages
+from assistant.pipeline import answer_question
 from assistant.pipeline_steps import answer_turn, documents_answer
 from assistant.router import Route
 from ingest.documents import index_folder
+from tests.conftest import AS_OF
 from tests.llm_server import Reply
 
 PATIENT = ("Marguerite", "Okonkwo-Bell")
@@ -196,3 +198,14 @@ def test_messages_number_the_passages():
     user = doc_answer_messages("frames?", HITS)[1]["content"]
     assert "[1] Vendor notice: frame price increase (2026-05-01)\n" in user
     assert "[2] Monthly report, April 2026 (2026-05-04)\nRevenue rose 4.3% in April." in user
+
+
+def test_ask_json_of_a_document_question_says_llm(index, chat, server, demo_db):
+    question = "Find the meeting notes about reminder texts"
+    reply = "Reminder texts stopped going out after the phone system change on March 3 [1]."
+    server.script(Reply.text(reply))
+    out = answer_question(question, db_path=demo_db, as_of=AS_OF, index_path=index, chat=chat).to_json()
+    assert out["kind"] == "documents" and out["interpreter"] == "llm"
+    assert out["narrative"].startswith(reply + "\n\nSources: [1] Staff meeting notes, March 2026")
+    assert out["citations"][0]["source"] == "2026-03-staff-meeting.md"
+    assert len(server.chat_requests) == 1
