@@ -184,18 +184,7 @@ def _asks_identities(words: list[str], wset: set[str]) -> bool:
         return True  # "who missed their appointments yesterday?"
     if not wset & PATIENT_WORDS:
         return False
-    if wset & {
-        "how",
-        "many",
-        "count",
-        "number",
-        "rate",
-        "percent",
-        "percentage",
-        "share",
-        "average",
-        "total",
-    } and not (
+    if wset & COUNTING_WORDS and not (
         wset & {"name", "names", "phone", "email", "emails", "address", "addresses", "mrn", "dob", "ssn"}
     ):
         return False
@@ -306,7 +295,7 @@ PHI_PHRASES = re.compile(
     r"\bsocial security\b"
 )
 WHO_PHRASES = re.compile(r"\bnames\b|\bwho\b|\bwhose\b")
-AGGREGATE_WORDS = {
+COUNTING_WORDS = {
     "how",
     "many",
     "count",
@@ -317,9 +306,8 @@ AGGREGATE_WORDS = {
     "share",
     "average",
     "total",
-    "by",
-    "per",
 }
+AGGREGATE_WORDS = COUNTING_WORDS | {"by", "per"}
 GROUP_WORDS = {
     "no",
     "shows",

@@ -16,6 +16,21 @@ import sys
 SUBCOMMANDS = ("demo", "ingest", "scrub", "ask", "eval", "sql", "search", "explain", "adapt", "users")
 
 
+def closing_engines(fn):
+    """Wrap a subcommand so the pipeline's warehouse connections are closed when it ends."""
+
+    def run(args: argparse.Namespace) -> int:
+        from assistant.pipeline import close_engines
+
+        try:
+            return fn(args)
+        finally:
+            close_engines()
+
+    run.__doc__ = fn.__doc__
+    return run
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with ``only``, just that subcommand (imports stay small and fast)."""
     parser = argparse.ArgumentParser(prog="acuity", description="Analytics assistant for eye-care practices.")

@@ -8,6 +8,8 @@ import json
 import sys
 from typing import Any
 
+from assistant.cli import closing_engines
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``ask`` subcommand."""
@@ -35,17 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+@closing_engines
 def run(args: argparse.Namespace) -> int:
-    """Run, then close the warehouse connection."""
-    from assistant.pipeline import close_engines
-
-    try:
-        return _run(args)
-    finally:
-        close_engines()
-
-
-def _run(args: argparse.Namespace) -> int:
     """Answer and print."""
     from assistant.pipeline import answer_question
     from assistant.settings import load_settings

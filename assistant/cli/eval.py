@@ -7,6 +7,8 @@ import datetime as dt
 import sys
 from typing import Any
 
+from assistant.cli import closing_engines
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``eval`` subcommand."""
@@ -19,17 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+@closing_engines
 def run(args: argparse.Namespace) -> int:
-    """Run, then close the warehouse connection."""
-    from assistant.pipeline import close_engines
-
-    try:
-        return _run(args)
-    finally:
-        close_engines()
-
-
-def _run(args: argparse.Namespace) -> int:
     """Run every case in-process and print the report; exit 1 when any case fails."""
     from assistant.evaluation import EvalSetError, load_set, run_set
     from assistant.pipeline import answer_question
