@@ -39,16 +39,22 @@ def fmt_value(v: Any, fmt: str) -> str:
 
 
 def fmt_change(cur: float, prev: float, fmt: str) -> str:
-    """'up 12.0%' or, for percentages, 'up 1.2 points'."""
+    """'up 12.0%' or, for percentages, 'up 1.2 points'; 'unchanged' when it rounds to zero.
+
+    >>> fmt_change(0.5891, 0.58912, "percent"), fmt_change(110, 100, "count")
+    ('unchanged', 'up 10.0%')
+    """
     if fmt == "percent":
-        diff = (cur - prev) * 100
-        word = "up" if diff > 0 else "down" if diff < 0 else "unchanged"
-        return f"{word} {abs(diff):.1f} points" if diff else "unchanged"
-    if prev == 0:
+        diff = round((cur - prev) * 100, 1)
+        unit = " points"
+    elif prev == 0:
         return "up from zero" if cur else "unchanged"
-    pct = (cur - prev) / abs(prev) * 100
-    word = "up" if pct > 0 else "down" if pct < 0 else "unchanged"
-    return f"{word} {abs(pct):.1f}%" if pct else "unchanged"
+    else:
+        diff = round((cur - prev) / abs(prev) * 100, 1)
+        unit = "%"
+    if diff == 0:
+        return "unchanged"
+    return f"{'up' if diff > 0 else 'down'} {abs(diff):.1f}{unit}"
 
 
 def fmt_period(r: TimeRange | None) -> str:
