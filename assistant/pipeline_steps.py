@@ -264,20 +264,35 @@ def data_end(
     key = (metric, anchor, access)
     cache = engine.data_ends
     if key not in cache:
-        from semantic_layer.query import OrderBy
-
-        probe = SemanticQuery(
-            metrics=(metric,), dimensions=("day",), time_range=TimeRange(anchor - dt.timedelta(days=400), anchor),
-            order_by=(OrderBy("day", True),), limit=1,
-        )  # fmt: skip
         try:
-            _, cols, rows, _ = _execute(engine, probe, access)
-            v = rows[0][cols.index("day")] if rows else None
-            cache[key] = v.date() if isinstance(v, dt.datetime) else v
+            cache[key] = _last_day(engine, metric, TimeRange(anchor - dt.timedelta(days=400), anchor), access)
         except Exception as exc:  # the note is a bonus: never fail the answer for it
             log.info("no data end for %s: %s", metric, exc)
             cache[key] = None
     return cache[key]
+
+
+def _last_day(engine: Engine, metric: str, window: TimeRange, access: Any) -> dt.date | None:
+    """The latest day in ``window`` on which ``metric`` has data, as ``access`` sees it."""
+    from semantic_layer.compile_probe import DAY, compile_last_day
+    from semantic_layer.guard import guard_sql
+    from semantic_layer.query import OrderBy
+
+    trees = compile_last_day(engine.model, metric, window)
+    if trees is None:  # a running total or trailing window: ask the metric itself, per day
+        probe = SemanticQuery(
+            metrics=(metric,), dimensions=(DAY,), time_range=window, order_by=(OrderBy(DAY, True),), limit=1
+        )
+        _, cols, rows, _ = _execute(engine, probe, access)
+        days = [rows[0][cols.index(DAY)]] if rows else []
+    else:  # the metric's own rows: one MAX per fact table, through the guard like any SQL
+        days = []
+        for tree in trees:
+            guarded = guard_sql(tree, catalog=engine.catalog, access=access, max_rows=engine.max_rows)
+            result = engine.executor.run(guarded)
+            days += [r[0] for r in result.rows]
+    days = [d.date() if isinstance(d, dt.datetime) else d for d in days if d is not None]
+    return max(days, default=None)
 
 
 def _execute(engine: Engine, q: SemanticQuery, access: Any) -> tuple[str, list[str], list[tuple], bool]:
