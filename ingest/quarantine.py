@@ -7,7 +7,8 @@ scrubbed comment. Names, phone numbers, emails and addresses are not warehouse c
 they never appear.
 
 Line numbers are those of the record in the CSV file (header = line 1), counting the
-newlines inside quoted fields of earlier records; for Parquet files they are row numbers.
+newlines inside quoted fields of earlier records; for Parquet files and database tables
+they are row numbers (1-based).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlglot import exp
 from ingest.contract import Table
 from ingest.deidentify import RAW, content_exprs
 from ingest.load import insert_quarantine
-from ingest.source import SourceFile
+from ingest.source import SourceTable
 from ingest.sqlbuild import col, drop, func, lit, or_all, run, table, template
 from ingest.validate import REASON, ROW, is_bad, join_maps
 
@@ -54,7 +55,7 @@ def newline_table(con: duckdb.DuckDBPyConnection, t: Table, raw: str, out: str) 
     run(con, exp.Create(this=table(out), kind="TABLE", expression=body, replace=True))
 
 
-def _line(sf: SourceFile, adjust: bool) -> exp.Expression:
+def _line(sf: SourceTable, adjust: bool) -> exp.Expression:
     line: exp.Expression = exp.Add(this=col(ROW, _CHECKED), expression=lit(sf.first_data_line))
     if adjust:
         before = template(
@@ -68,7 +69,7 @@ def _line(sf: SourceFile, adjust: bool) -> exp.Expression:
 
 def quarantine(
     con: duckdb.DuckDBPyConnection,
-    sf: SourceFile,
+    sf: SourceTable,
     raw: str,
     checked: str,
     *,
@@ -86,7 +87,7 @@ def quarantine(
     ).fetchone()[0]
     if not count:
         return 0
-    adjust = sf.format == "csv"
+    adjust = sf.counts_newlines
     if adjust:
         newline_table(con, sf.table, raw, _NEWLINES)
     content = func(
@@ -97,7 +98,7 @@ def quarantine(
         exp.select(
             lit(run_id),
             lit(sf.table.name),
-            lit(sf.path.name),
+            lit(sf.label),
             _line(sf, adjust),
             col(REASON, _CHECKED),
             exp.cast(content, "VARCHAR"),

@@ -1,5 +1,8 @@
 """The source export: find each table's file, check its structure, stage it as text.
 
+This module also defines what every source offers the sync (:class:`SourceTable`,
+:class:`Source`): an export folder here, a database in :mod:`ingest.source_db`.
+
 A table's file is ``<table>.csv`` or ``<table>.parquet`` in the export folder. Staging reads
 every expected source column as VARCHAR into an in-memory table (``raw_<table>``), so a bad
 *value* never stops the run (validation quarantines the row); a broken *file* (missing
@@ -11,10 +14,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
@@ -23,8 +26,8 @@ from ingest.sqlbuild import render, table, template
 
 HEADER_LINE = 1
 _FOREIGN_DELIMITERS = (";", "\t", "|")
-# Parquet physical types accepted for each contract type (anything converts to VARCHAR).
-_PARQUET_OK: Mapping[ColType, tuple[str, ...]] = {
+# Parquet (and DuckDB database) column types accepted for each contract type (anything converts to VARCHAR).
+TYPES_OK: Mapping[ColType, tuple[str, ...]] = {
     ColType.VARCHAR: (),  # any
     ColType.INTEGER: (
         "VARCHAR",
@@ -64,19 +67,87 @@ class SourceError(Exception):
 
 
 class StructuralError(SourceError):
-    """A structurally broken source file: names the file, the line and the column."""
+    """A structurally broken source file or table: names the file (or database and table),
+    the line and the column.
 
-    def __init__(self, file: Path | str, line: int | None, column: str | None, problem: str) -> None:
+    ``label`` replaces the file name in the message (a database source passes its URL,
+    password redacted, and ``table``).
+    """
+
+    def __init__(
+        self,
+        file: Path | str,
+        line: int | None,
+        column: str | None,
+        problem: str,
+        *,
+        label: str | None = None,
+        table: str | None = None,
+    ) -> None:
         self.file = Path(file)
         self.line = line
         self.column = column
         self.problem = problem
-        where = [self.file.name]
+        self.table = table
+        where = [label or self.file.name]
+        if table:
+            where.append(f"table {table!r}")
         if line is not None:
             where.append(f"line {line}")
         if column:
             where.append(f"column {column!r}")
         super().__init__(f"{', '.join(where)}: {problem}")
+
+
+class SourceTable(Protocol):
+    """One contract table of a source, as the sync reads it."""
+
+    @property
+    def table(self) -> Table:
+        """The contract table."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """Where the rows come from, as recorded in ``quarantine`` and ``sync_run_tables``."""
+        ...
+
+    @property
+    def first_data_line(self) -> int:
+        """The line (or row) number of the first record; staged row ``rowid`` + this = its line."""
+        ...
+
+    @property
+    def counts_newlines(self) -> bool:
+        """True when a record's line also counts the newlines inside earlier records (CSV)."""
+        ...
+
+    def stage(self, con: duckdb.DuckDBPyConnection, name: str) -> int:
+        """Read the rows as text into the in-memory table ``name``; returns how many were read."""
+        ...
+
+
+class Source(Protocol):
+    """A whole source: its tables in load order, a label for ``sync_runs`` and a fingerprint."""
+
+    @property
+    def label(self) -> str:
+        """What ``sync_runs.source`` records (never a password)."""
+        ...
+
+    @property
+    def tables(self) -> Sequence[SourceTable]:
+        """One entry per contract table, in load order."""
+        ...
+
+    @property
+    def fingerprint_ahead(self) -> bool:
+        """True when :meth:`fingerprint` may run (in a thread) before any table is staged."""
+        ...
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the source's content: equal for equal data, different otherwise."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -88,9 +159,46 @@ class SourceFile:
     format: str  # "csv" or "parquet"
 
     @property
+    def label(self) -> str:
+        """The file's name."""
+        return self.path.name
+
+    @property
     def first_data_line(self) -> int:
         """Line (CSV, after the header) or row number (Parquet) of the first record."""
         return HEADER_LINE + 1 if self.format == "csv" else 1
+
+    @property
+    def counts_newlines(self) -> bool:
+        """CSV line numbers count the newlines inside quoted fields."""
+        return self.format == "csv"
+
+    def stage(self, con: duckdb.DuckDBPyConnection, name: str) -> int:
+        """See :func:`stage`."""
+        return stage(con, self, name)
+
+
+@dataclass(frozen=True)
+class ExportFolder:
+    """An export folder: one CSV or Parquet file per table (see :func:`find_source_files`)."""
+
+    folder: Path
+    tables: tuple[SourceFile, ...]
+    fingerprint_ahead: bool = True  # hashing the files needs nothing staged
+
+    @classmethod
+    def open(cls, folder: Path | str) -> ExportFolder:
+        """The export in ``folder``; raises when the folder or a table's file is missing."""
+        return cls(Path(folder), tuple(find_source_files(folder)))
+
+    @property
+    def label(self) -> str:
+        """The folder, as given."""
+        return str(self.folder)
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the table files' names and bytes."""
+        return fingerprint(list(self.tables))
 
 
 def find_source_files(source: Path | str) -> list[SourceFile]:
@@ -205,7 +313,7 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, sf: SourceFile) -> Any:
         raise StructuralError(sf.path, None, None, f"not a readable Parquet file: {exc}") from exc
     _check_names(sf, list(types))
     for c in sf.table.source_columns:
-        ok = _PARQUET_OK.get(c.type, ())
+        ok = TYPES_OK.get(c.type, ())
         base = types[c.name].split("(")[0]
         if ok and base not in ok:
             raise StructuralError(sf.path, None, c.name, f"type {types[c.name]} cannot hold {c.type.value}")

@@ -81,9 +81,9 @@ def or_all(conds: Sequence[exp.Expression]) -> exp.Expression:
     return exp.or_(*conds) if conds else exp.false()
 
 
-def render(e: exp.Expression) -> str:
-    """SQL text of ``e`` in DuckDB's dialect."""
-    return e.sql(dialect=DIALECT)
+def render(e: exp.Expression, dialect: str = DIALECT) -> str:
+    """SQL text of ``e`` in DuckDB's dialect (or ``dialect``, e.g. ``"sqlite"`` for a source database)."""
+    return e.sql(dialect=dialect)
 
 
 def run(con: Any, e: exp.Expression, params: Sequence[Any] | None = None) -> Any:

@@ -1,5 +1,9 @@
 """``sync_export``: one atomic, incremental, de-identifying sync of a source export.
 
+The source is an export folder (:class:`ingest.source.ExportFolder`) or a database URL
+(:mod:`ingest.source_db`); both stage each table as text the same way, so everything
+below is the same for either.
+
 The run works on a copy of the warehouse file (``.<name>.<run>.building`` next to it) and
 replaces the original with ``os.replace`` only when every table has loaded: any failure
 leaves the warehouse byte-identical to before. Source rows are staged in memory (the
@@ -18,7 +22,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +46,9 @@ from ingest.load import (
     upsert,
 )
 from ingest.quarantine import quarantine
-from ingest.source import SourceFile, find_source_files, fingerprint, stage
+from ingest.source import ExportFolder, Source, SourceTable
+from ingest.source_db import open_database
+from ingest.source_url import is_database_url
 from ingest.sqlbuild import WAREHOUSE, drop, ident, run, table, template
 from ingest.validate import bad_rows, checked_rows, clean_rows, duplicate_keys, passing, staged_rows
 
@@ -127,7 +133,10 @@ def sync_export(
     as_of: dt.date | None = None,
     scrubber_factory: ScrubberFactory | None = None,
 ) -> SyncReport:
-    """Sync the export folder ``source`` into the warehouse ``db_path``, atomically.
+    """Sync the export folder or database URL ``source`` into the warehouse ``db_path``, atomically.
+
+    A database URL is a string (``sqlite:///file.db``, ``duckdb:///file.duckdb``); a
+    :class:`~pathlib.Path` is always a folder.
 
     ``as_of`` is the sync date for the 90+ rule (default today); ``scrubber_factory`` builds
     the free-text scrubber from the export's patient names (default ``ingest.scrub.Scrubber``).
@@ -135,14 +144,15 @@ def sync_export(
     started = dt.datetime.now().replace(microsecond=0)
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     as_of = as_of or dt.date.today()
-    files = find_source_files(source)
     db = Path(db_path)
     with (
+        open_source(source) as src,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="acuity-fingerprint") as pool,
         _building_copy(db, run_id) as work,
         tempfile.TemporaryDirectory(prefix="acuity-sync-") as spill,
     ):
-        fp_future = pool.submit(fingerprint, files)  # hashlib releases the GIL: hashes while DuckDB loads
+        # hashlib releases the GIL: a folder's files are hashed while DuckDB loads
+        fp_future = pool.submit(src.fingerprint) if src.fingerprint_ahead else None
         con = duckdb.connect(config={"temp_directory": spill})
         con.execute("SET enable_progress_bar = false")
         try:
@@ -156,10 +166,11 @@ def sync_export(
                 )
             run(con, template("CREATE TABLE :t (patient_id VARCHAR, patient_key VARCHAR)", t=table(KEYMAP)))
             sync = _Run(con, run_id, as_of, secret, progress, scrubber_factory or _default_scrubber)
-            reports = tuple(sync.table(sf) for sf in files)
+            reports = tuple(sync.table(st) for st in src.tables)
             ended = dt.datetime.now().replace(microsecond=0)
-            report = SyncReport(run_id, fp_future.result(), started, ended, as_of, reports)
-            _record(con, report, str(source), check)
+            fp = fp_future.result() if fp_future is not None else src.fingerprint()
+            report = SyncReport(run_id, fp, started, ended, as_of, reports)
+            _record(con, report, src.label, check)
             con.execute("CHECKPOINT wh")  # "wh" is WAREHOUSE: fold the WAL into the file before the swap
             run(con, exp.Detach(this=ident(WAREHOUSE)))
         finally:
@@ -193,12 +204,12 @@ class _Run:
             self._scrubber = self.scrubber_factory(self.known_names)
         return self._scrubber
 
-    def table(self, sf: SourceFile) -> TableReport:
-        """Stage, check, quarantine and upsert one table's file."""
+    def table(self, sf: SourceTable) -> TableReport:
+        """Stage, check, quarantine and upsert one source table (a file or a database table)."""
         t, con = sf.table, self.con
         raw, bad = "raw_" + t.name, "bad_" + t.name
         self._step(t.name, "read")
-        rows_read = stage(con, sf, raw)
+        rows_read = sf.stage(con, raw)
         self._step(t.name, "check")
         keymap = None
         if "patient_id" in t.source_column_names:
@@ -230,16 +241,16 @@ class _Run:
         for name in (raw, bad, *scrubmaps.values()):
             run(con, drop(name))
         self._step(t.name, DONE)
-        return TableReport(t.name, sf.path.name, rows_read, inserted, updated, quarantined)
+        return TableReport(t.name, sf.label, rows_read, inserted, updated, quarantined)
 
-    def _first_load(self, sf: SourceFile, rows: exp.Select) -> int | None:
+    def _first_load(self, sf: SourceTable, rows: exp.Select) -> int | None:
         """Insert ``rows`` into the empty table; rows inserted, or None (rolled back) on a duplicate key."""
         t, con = sf.table, self.con
         con.begin()
         try:
             inserted, _ = upsert(con, t, rows)
             if has_duplicate_keys(con, t):  # a key occurs twice in the file: check them all
-                log.info("%s: duplicate keys in %s", t.name, sf.path.name)
+                log.info("%s: duplicate keys in %s", t.name, sf.label)
                 con.rollback()
                 return None
         except BaseException:
@@ -247,6 +258,13 @@ class _Run:
             raise
         con.commit()
         return inserted
+
+
+def open_source(source: Path | str) -> AbstractContextManager[Source]:
+    """The export folder or (for a ``scheme://`` string) the database ``source``, opened and checked."""
+    if is_database_url(source):
+        return open_database(str(source))
+    return nullcontext(ExportFolder.open(source))
 
 
 def _record(con: duckdb.DuckDBPyConnection, report: SyncReport, source: str, check: str) -> None:

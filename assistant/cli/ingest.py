@@ -1,4 +1,7 @@
-"""``acuity ingest SOURCE [--db PATH] [--index PATH]``: sync a source export into the warehouse."""
+"""``acuity ingest SOURCE [--db PATH] [--index PATH]``: sync a source export into the warehouse.
+
+SOURCE is an export folder or a database URL (``sqlite:///file.db``, ``duckdb:///file.duckdb``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from tqdm import tqdm
 from assistant.settings import load_settings
 from ingest.deidentify import SecretError, load_or_create_secret
 from ingest.source import SourceError
+from ingest.source_url import SUPPORTED, is_database_url
 from ingest.sync import SyncReport, sync_export
 
 
@@ -18,17 +22,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``ingest`` subcommand."""
     p = subparsers.add_parser(
         "ingest",
-        help="sync a source export (folder of CSV/Parquet) into the de-identified warehouse",
+        help="sync a source export (folder of CSV/Parquet, or a database URL) into the warehouse",
         description="De-identify, validate and load a source export into the DuckDB warehouse "
-        "(incremental, idempotent, atomic). Bad rows go to the quarantine table.",
+        "(incremental, idempotent, atomic). Bad rows go to the quarantine table. SOURCE is a "
+        "folder of <table>.csv / <table>.parquet files or a database URL, read read-only: "
+        f"{SUPPORTED} (three slashes then the path: four for an absolute path). Other databases "
+        "(PostgreSQL, MySQL, SQL Server): export their tables to CSV or Parquet files first.",
     )
-    p.add_argument("source", type=Path, help="export folder with <table>.csv or <table>.parquet files")
+    p.add_argument(
+        "source",
+        help="export folder with <table>.csv or <table>.parquet files, or a database URL "
+        "(sqlite:///file.db, duckdb:///file.duckdb) with one table per contract table",
+    )
     p.add_argument("--db", type=Path, default=None, help="warehouse file (default: ACUITY_DB)")
     p.add_argument("--index", type=Path, default=None, help="document index folder (default: ACUITY_INDEX)")
     p.add_argument(
         "--documents-only",
         action="store_true",
-        help="only index the documents (SOURCE itself or its documents/ folder); skip the warehouse",
+        help="only index the documents (SOURCE itself or its documents/ folder); skip the warehouse; "
+        "SOURCE must be a folder",
     )
     p.set_defaults(func=run)
 
@@ -84,6 +96,12 @@ def index_documents(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``acuity ingest``."""
+    database = is_database_url(args.source)
+    if database and args.documents_only:
+        print("acuity ingest: --documents-only needs a folder; a database has no documents", file=sys.stderr)
+        return 1
+    if not database:
+        args.source = Path(args.source)
     if args.documents_only:
         if not args.source.is_dir():
             print(f"acuity ingest: {args.source} is not a folder", file=sys.stderr)
@@ -98,6 +116,12 @@ def run(args: argparse.Namespace) -> int:
         print(t.summary())
     print(report.totals.summary())
     print(f"run {report.run_id}  source fingerprint {report.fingerprint[:16]}")
+    if database:
+        print(
+            "documents: skipped (a database source has no documents/ folder; index a folder of "
+            "reports and notes with `acuity ingest FOLDER --documents-only`)"
+        )
+        return 0
     if (args.source / "documents").is_dir():
         return index_documents(args)
     return 0
