@@ -151,3 +151,66 @@ def test_the_scanner_finds_what_it_looks_for():
     assert _normal("jane o'neil", "name") in grams and _normal("12 Elm St".lower(), "address") in grams
     assert _normal("jane.oneil@example.com", "email") in grams
     assert _normal(_digits("617-555-0142"), "phone") in digits
+
+
+@pytest.fixture(scope="module")
+def demo_docs_index(demo_export: Path, tmp_path_factory) -> Path:
+    """The demo export's documents indexed as `acuity ingest` does (scrubbed with the export's names)."""
+    from ingest.documents import index_folder
+
+    path = tmp_path_factory.mktemp("scan-index")
+    index_folder(demo_export, path)
+    return path
+
+
+def test_a_whole_run_through_the_pipeline_sends_no_patient_data(
+    demo_db, demo_docs_index, identifiers, chat, server, tmp_path
+):
+    """The app's road: every dev question (LLM first), the document answers it grounds in
+    passages, and a streamed narrative rewrite of each answer; every request is scanned."""
+    from assistant.pipeline import answer_question
+    from assistant.settings import load_settings
+
+    gold = yaml.safe_load(
+        (Path(__file__).parents[1] / "semantic_layer/fixtures/dev_queries.yaml").read_text()
+    )
+    spec = yaml.safe_load((SHARED / "eval" / "dev.yaml").read_text())
+    by_question = {c["question"]: c for c in spec["cases"]}
+
+    def respond(body: dict) -> Reply:
+        last = body["messages"][-1]["content"]
+        case = by_question.get(last.rsplit("Question: ", 1)[-1])
+        if case is not None and case["id"] in gold:
+            return Reply.json(
+                {"kind": "semantic_query", "semantic_query": gold[case["id"]], "sql": None, "reason": None}
+            )
+        if "Question: " in last:  # an interpretation the script has no answer for
+            return Reply.json({"kind": "refusal", "semantic_query": None, "sql": None, "reason": "Not sure."})
+        return Reply.text("As the figures show.")  # a narrative rewrite or a document answer
+
+    server.set_responder(respond)
+    settings = load_settings(
+        {"ACUITY_LLM_MODEL": "scripted-model", "ACUITY_LLM_FIRST": "1", "ACUITY_INDEX": str(demo_docs_index)},
+        tmp_path,
+    )
+    kinds = []
+    for question, context in [(c["question"], c.get("context", [])) for c in spec["cases"]] + [
+        (q, []) for q in HOSTILE
+    ]:
+        ans = answer_question(
+            question, db_path=demo_db, context=context, as_of=AS_OF, settings=settings, chat=chat
+        )
+        kinds.append(ans.kind)
+        if ans.kind == "answer" and ans.narrative:
+            polish_narrative(chat, ans.narrative, ans.columns, ans.rows)
+    sent_kinds = {"interpret": 0, "other": 0}
+    for r in server.chat_requests:
+        sent_kinds["interpret" if "Question: " in r.text else "other"] += 1
+    assert kinds.count("documents") >= 2 and kinds.count("answer") >= 30
+    assert sent_kinds["interpret"] >= 30 and sent_kinds["other"] >= 30  # both roads were taken
+    sent = "\n".join(r.text for r in server.chat_requests).lower()
+    assert "supplier" in sent and "northside" in sent  # passages and aggregate rows did reach the LLM
+    found = _searchable(sent)
+    for kind, values in identifiers.items():
+        leaked = sorted(v for v in values if _normal(v, kind) in found[kind == "phone"])
+        assert not leaked, f"{kind} leaked into a prompt: {leaked[:3]}"
