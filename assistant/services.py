@@ -90,20 +90,29 @@ class Services:
     def ask(
         self, question: str, *, context: list[str], user: User, as_of: dt.date | None = None
     ) -> dict[str, Any]:
-        """Answer one chat turn as the JSON dict of architecture.md, and audit it."""
+        """Answer one chat turn as the JSON dict of architecture.md, and audit it (failures too)."""
         from assistant.pipeline import answer_question
 
-        answer = answer_question(
-            question,
-            db_path=self.settings.db_path,
-            context=context,
-            as_of=as_of or self.settings.today(),
-            role=user.role,
-            location_ids=user.locations or None,
-            settings=self.settings,
-        )
+        try:
+            answer = answer_question(
+                question,
+                db_path=self.settings.db_path,
+                context=context,
+                as_of=as_of or self.settings.today(),
+                role=user.role,
+                location_ids=user.locations or None,
+                settings=self.settings,
+            )
+        except Exception as exc:  # noqa: BLE001 - the turn is audited with its error, then shown
+            log.exception("answering %r failed", question)
+            data = {"kind": "error", "question": question, "narrative": f"Something went wrong: {exc}"}
+            data["turn_id"] = self.store.record_turn(
+                Turn(user.username, user.role, question, "error", error=str(exc))
+            )
+            return data
         data = answer.to_json()
         data["_polish"] = self.settings.llm_enabled  # the page streams a grounded rewrite once
+        interpreter = data.get("interpreter") or "builtin"
         data["turn_id"] = self.store.record_turn(
             Turn(
                 username=user.username,
@@ -112,8 +121,8 @@ class Services:
                 kind=data.get("kind", ""),
                 interpretation=data.get("semantic_query"),
                 sql=data.get("sql"),
-                interpreter=data.get("interpreter", "builtin"),
-                model=self.settings.llm_model if data.get("interpreter") == "llm" else None,
+                interpreter=interpreter,
+                model=(self.settings.llm_model or "") if interpreter == "llm" else "",
                 row_count=len(data.get("rows") or []),
                 elapsed_ms=float(data.get("elapsed_ms") or 0),
             )
@@ -218,46 +227,39 @@ class Services:
                 out[col] = self.metric_format(base)
         return out
 
+    def metric_display(self, name: str) -> MetricDisplay:
+        """How a metric is shown: its label, its format and whether down is good (no-shows, waits)."""
+        m = self.engine().model.metrics.get(name)
+        if m is None:
+            return MetricDisplay(name.replace("_", " ").capitalize(), "")
+        direction = str(getattr(m.good_direction, "value", m.good_direction))
+        return MetricDisplay(m.label, str(getattr(m.format, "value", m.format)), direction == "down")
+
+    def kpi_figures(self, ans: dict[str, Any]) -> list[dict[str, Any]]:
+        """The st.metric figures of an answer (one row compared with an earlier period)."""
+        metrics = (ans.get("semantic_query") or {}).get("metrics") or []
+        return kpi_figures(ans, {m: self.metric_display(m) for m in metrics})
+
     # -- dashboard ---------------------------------------------------------------------------
     def dashboard(self, user: User, period: str, location: str | None) -> DashboardView:
-        """Tiles and call-outs for the dashboard, as display strings."""
+        """Tiles and call-outs for the dashboard over the selected period, as display strings."""
         from assistant import dashboards
-        from assistant.narrative import fmt_change, fmt_value
 
         as_of = self.settings.today()
         run = lambda q: self.run_query(user, q)  # noqa: E731
         allowed = [m for m in dashboards.DASHBOARD_KPIS if self.access(user).allows_metric(m)]
         try:
             tiles = dashboards.kpi_tiles(run, as_of, period, location=location, metrics=allowed)
-            callouts = dashboards.anomalies(run, as_of, location=location, metrics=allowed)
+            check = dashboards.anomalies(run, as_of, period, location=location, metrics=allowed)
         except Exception as exc:  # noqa: BLE001 - shown on the page
             log.warning("dashboard failed: %s", exc)
             return DashboardView([], [], f"The dashboard could not be built: {exc}")
-        shown = []
-        for t in tiles:
-            fmt = self.metric_format(t.metric)
-            m = self.engine().model.metrics[t.metric]
-            down_is_good = str(getattr(m.good_direction, "value", m.good_direction)) == "down"
-            delta = fmt_change(t.value, t.previous, fmt) if t.change is not None else None
-            shown.append(
-                {
-                    "label": m.label,
-                    "value": fmt_value(t.value, fmt),
-                    "delta": delta.replace("up ", "+").replace("down ", "-")
-                    if delta and delta != "unchanged"
-                    else None,
-                    "delta_color": "inverse" if down_is_good else "normal",
-                }
-            )
+        shown = [metric_figure(t.value, t.previous, self.metric_display(t.metric)) for t in tiles]
         notes = []
-        for c in callouts:
-            fmt = self.metric_format(c.metric)
-            notes.append(
-                f"**{self.metric_label(c.metric)}** in {c.month} was {fmt_value(c.value, fmt)}, {c.direction} its usual "
-                f"range ({fmt_value(c.low, fmt)} to {fmt_value(c.high, fmt)}: the average of the months before it "
-                f"± 2 standard deviations)."
-            )
-        return DashboardView(shown, notes, None)
+        for c in check.callouts:
+            d = self.metric_display(c.metric)
+            notes.append(c.explain(d.label, d.fmt))
+        return DashboardView(shown, notes, None, _callout_summary(check, period, as_of))
 
     def _chart(self, user: User, q, title: str) -> dict[str, Any] | None:
         from assistant.charts import build_chart
@@ -323,7 +325,7 @@ class Services:
                 None,
                 guarded.sql,
                 "analyst",
-                None,
+                "",
                 len(result.rows),
                 result.elapsed_ms,
             )
@@ -385,6 +387,24 @@ class DashboardView:
     tiles: list[dict[str, Any]]
     callouts: list[str]
     error: str | None
+    summary: str = ""  # why there are no call-outs (all in range, or too little history)
+
+
+def _callout_summary(check, period: str, as_of: dt.date) -> str:
+    from assistant.dashboards import MIN_HISTORY, PERIOD_PHRASES, PERIOD_UNITS, period_range
+
+    if check.callouts:
+        return ""
+    cur, _ = period_range(period, as_of)
+    unit = PERIOD_UNITS[period][0]
+    if cur.start >= cur.end:
+        return f"The {unit} has just begun: nothing to compare yet."
+    if check.checked:
+        return f"Every metric is within its usual range {PERIOD_PHRASES[period]}."
+    return (
+        f"Too little history to call out unusual values {PERIOD_PHRASES[period]}: "
+        f"it takes at least {MIN_HISTORY[unit]} earlier {unit}s of data."
+    )
 
 
 # -- tables and exports (pure) ---------------------------------------------------------------
@@ -417,8 +437,57 @@ def answer_csv(ans: dict[str, Any]) -> str:
     return rows_csv(ans.get("columns") or [], ans.get("rows") or [])
 
 
-def kpi_figures(ans: dict[str, Any]) -> list[dict[str, Any]]:
-    """st.metric figures for a one-row answer compared with an earlier period."""
+@dataclass(frozen=True)
+class MetricDisplay:
+    """What showing a metric needs: its label, its format and whether a fall is good news."""
+
+    label: str
+    fmt: str
+    down_is_good: bool = False
+
+
+def delta_text(cur: float | None, prev: float | None, fmt: str) -> str | None:
+    """The change as st.metric shows it ('+12.0%', '-1.2 points', 'unchanged'); None when unknown.
+
+    >>> delta_text(0.124, 0.136, "percent"), delta_text(110, 100, "currency"), delta_text(5, None, "count")
+    ('-1.2 points', '+10.0%', None)
+    """
+    from assistant.narrative import fmt_change
+
+    if cur is None or prev is None:
+        return None
+    change = fmt_change(float(cur), float(prev), fmt)
+    for word, sign in (("up ", "+"), ("down ", "-")):
+        if change.startswith(word) and change[len(word) : len(word) + 1].isdigit():
+            return sign + change[len(word) :]
+    return change
+
+
+def metric_figure(
+    cur: float | None, prev: float | None, display: MetricDisplay, *, vs_previous: bool = False
+) -> dict[str, Any]:
+    """One st.metric figure: value and change formatted per the metric, colour inverted when down is good."""
+    from assistant.narrative import fmt_value
+
+    delta = delta_text(cur, prev, display.fmt)
+    if delta and vs_previous:
+        delta = f"{delta} vs {fmt_value(prev, display.fmt)}"
+    unchanged = bool(delta) and delta.startswith("unchanged")
+    return {
+        "label": display.label,
+        "value": fmt_value(cur, display.fmt),
+        "delta": delta,
+        "delta_color": "off" if unchanged else ("inverse" if display.down_is_good else "normal"),
+        "delta_arrow": "off" if unchanged else "auto",
+    }
+
+
+def kpi_figures(ans: dict[str, Any], metrics: dict[str, MetricDisplay]) -> list[dict[str, Any]]:
+    """st.metric figures for a one-row answer compared with an earlier period.
+
+    ``metrics`` says how each metric column is shown (``Services.kpi_figures`` passes the
+    semantic model's labels, formats and good directions).
+    """
     cols, rows = ans.get("columns") or [], ans.get("rows") or []
     if len(rows) != 1:
         return []
@@ -426,13 +495,6 @@ def kpi_figures(ans: dict[str, Any]) -> list[dict[str, Any]]:
     for i, c in enumerate(cols):
         prev = f"{c}_previous"
         if prev in cols and rows[0][i] is not None and rows[0][cols.index(prev)] is not None:
-            cur, before = float(rows[0][i]), float(rows[0][cols.index(prev)])
-            change = (cur - before) / abs(before) if before else None
-            figs.append(
-                {
-                    "label": c.replace("_", " ").capitalize(),
-                    "value": f"{cur:,.4g}",
-                    "delta": f"{change:+.1%} vs {before:,.4g}" if change is not None else None,
-                }
-            )
+            display = metrics.get(c) or MetricDisplay(c.replace("_", " ").capitalize(), "")
+            figs.append(metric_figure(rows[0][i], rows[0][cols.index(prev)], display, vs_previous=True))
     return figs

@@ -78,8 +78,8 @@ def _column_config(ans: dict[str, Any]) -> dict[str, Any]:
 
 
 def _render_data(ans: dict[str, Any], idx: int) -> None:
-    for fig in svc_mod.kpi_figures(ans):
-        st.metric(fig["label"], fig["value"], fig.get("delta"), delta_color=fig.get("delta_color", "normal"))
+    for fig in session.services().kpi_figures(ans):
+        st.metric(**fig)
     if ans.get("chart"):
         st.plotly_chart(go.Figure(ans["chart"]), key=f"chart_{idx}")
     if ans.get("rows"):
