@@ -24,13 +24,13 @@ def render() -> None:
     if view.error:
         st.error(view.error)
         return
-    for callout in view.callouts:
-        st.warning(callout)
     cols = st.columns(4)
     for i, tile in enumerate(view.tiles):
-        cols[i % 4].metric(
-            tile["label"], tile["value"], tile.get("delta"), delta_color=tile.get("delta_color", "normal")
-        )
+        cols[i % 4].metric(**tile)
+    for callout in view.callouts:
+        st.warning(callout, icon=":material/insights:")
+    if view.summary:
+        st.caption(view.summary)
     st.subheader("Trends")
     metric = st.selectbox("Metric", DASHBOARD_KPIS, key="dash_metric", format_func=svc.metric_label)
     trend = svc.trend_chart(user, metric, location or None)
@@ -43,9 +43,9 @@ def render() -> None:
             col.plotly_chart(go.Figure(chart), key=f"dash_by_{dim}")
         else:
             col.info(f"No {svc.metric_label(metric).lower()} by {dim} for this period.")
-    pins = svc.store.pins()
+    pins = svc.store.pins(user.username)
     if pins:
-        st.subheader("Pinned answers")
+        st.subheader("Your pinned answers")
         for pin in pins:
             with st.container(border=True):
                 st.markdown(f"**{pin['title']}**")
@@ -53,5 +53,5 @@ def render() -> None:
                 if chart:
                     st.plotly_chart(go.Figure(chart), key=f"pin_{pin['pin_id']}")
                 if st.button("Unpin", key=f"unpin_{pin['pin_id']}"):
-                    svc.store.remove_pin(pin["pin_id"])
+                    svc.store.remove_pin(pin["pin_id"], user.username)
                     st.rerun()
