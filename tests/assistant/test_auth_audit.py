@@ -8,7 +8,7 @@ import threading
 import duckdb
 import pytest
 
-from assistant.audit import AppStore, Turn
+from assistant.audit import STATEMENTS, AppStore, AuditError, Turn, check_append_only
 from assistant.auth import AuthError, User, UserStore, hash_password, verify_password, write_users_file
 
 
@@ -82,17 +82,102 @@ def test_audit_log_records_turns_and_feedback_append_only(tmp_path):
     con.close()
 
 
-def test_pins_persist_and_can_be_removed(tmp_path):
+def test_pins_are_per_user_persist_and_only_their_owner_removes_them(tmp_path):
     path = tmp_path / "app.duckdb"
     store = AppStore(path)
-    pid = store.add_pin(
+    ann = store.add_pin(
         "ann", "No-shows by location", "no-show rate by location", {"metrics": ["no_show_rate"]}
     )
+    bob = store.add_pin("bob", "Revenue", "revenue by month", {"metrics": ["revenue"]})
     store.close()
-    store = AppStore(path)
-    assert [p["pin_id"] for p in store.pins()] == [pid]
-    store.remove_pin(pid)
-    assert store.pins() == []
+    store = AppStore(path)  # persisted
+    assert [p["pin_id"] for p in store.pins("ann")] == [ann]
+    assert [p["title"] for p in store.pins("bob")] == ["Revenue"]
+    assert store.remove_pin(ann, "bob") is False  # not Bob's pin
+    assert [p["pin_id"] for p in store.pins("ann")] == [ann]
+    assert store.remove_pin(ann, "ann") is True
+    assert store.pins("ann") == [] and [p["pin_id"] for p in store.pins("bob")] == [bob]
+
+
+PUBLIC_API = {
+    "record_turn",
+    "record_feedback",
+    "feedback",
+    "audit_rows",
+    "turn",
+    "add_verified_query",
+    "verified_queries",
+    "add_pin",
+    "remove_pin",
+    "pins",
+    "close",
+}
+
+
+def test_no_public_way_to_alter_an_audit_row(tmp_path):
+    store = AppStore(tmp_path / "app.duckdb")
+    tid = store.record_turn(Turn("ann", "owner", "revenue last month", "answer", sql="SELECT 1", row_count=1))
+    # the store's whole surface: appends and reads (and pins); no connection, no SQL taken from callers
+    public = {n for n in dir(store) if not n.startswith("_")} - {"path"}
+    assert public == PUBLIC_API
+    assert not any(
+        isinstance(v, duckdb.DuckDBPyConnection) for k, v in vars(store).items() if not k.startswith("_")
+    )
+    # every write the store can make leaves the audit row as it was
+    with pytest.raises(AuditError, match="never replaced"):
+        store.record_turn(Turn("mallory", "owner", "nothing happened", "answer", turn_id=tid))
+    store.record_feedback(tid, "ann", 1)
+    store.record_feedback(tid, "ann", 0, "changed my mind")
+    with pytest.raises(AuditError, match="no turn"):
+        store.record_feedback("no-such-turn", "ann", 1)
+    store.add_verified_query("revenue last month", {"metrics": ["revenue"]}, "ann", tid)
+    pin = store.add_pin("ann", "t", "revenue last month", {"metrics": ["revenue"]})
+    store.remove_pin(pin, "ann")
+    store.remove_pin(tid, "ann")
+    cols, rows = store.audit_rows()
+    assert len(rows) == 1
+    row = dict(zip(cols, rows[0], strict=True))
+    assert (row["username"], row["question"], row["sql"], row["row_count"]) == (
+        "ann",
+        "revenue last month",
+        "SELECT 1",
+        1,
+    )
+    assert row["feedback"] == 0  # the latest feedback; both rows are kept
+    assert [(f["score"], f["comment"]) for f in store.feedback(tid)] == [(1, None), (0, "changed my mind")]
+    store.close()
+
+
+def test_every_statement_the_store_runs_is_append_only():
+    check_append_only(STATEMENTS)  # also checked when the module is imported
+    assert all(name in STATEMENTS for name in ("add_turn", "add_feedback"))
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_log SET question = 'x'",
+        "DELETE FROM feedback WHERE score = 0",
+        "INSERT OR REPLACE INTO audit_log VALUES (1)",
+        "INSERT INTO feedback VALUES (1) ON CONFLICT DO UPDATE SET score = 1",
+        "TRUNCATE audit_log",
+        "DROP TABLE feedback",
+        "ALTER TABLE audit_log DROP COLUMN sql",
+        "CREATE OR REPLACE TABLE audit_log AS SELECT 1",
+    ],
+)
+def test_a_statement_that_would_change_audit_rows_is_refused(sql):
+    with pytest.raises(AuditError, match="only ever inserted"):
+        check_append_only({"sneaky": sql})
+
+
+def test_a_turn_records_interpreter_and_model(tmp_path):
+    store = AppStore(tmp_path / "app.duckdb")
+    builtin = store.record_turn(Turn("ann", "owner", "q1", "answer"))
+    llm = store.record_turn(Turn("ann", "owner", "q2", "answer", interpreter="llm", model="gpt-test"))
+    assert (store.turn(builtin)["interpreter"], store.turn(builtin)["model"]) == ("builtin", "")
+    assert (store.turn(llm)["interpreter"], store.turn(llm)["model"]) == ("llm", "gpt-test")
+    store.close()
 
 
 def test_audit_store_concurrent_writers(tmp_path):
