@@ -117,6 +117,12 @@ class UserStore:
         user, stored = entry
         return user if stored and verify_password(password, stored) else None
 
+    def demo_owner(self) -> User | None:
+        """The demo practice's owner account, when this is the demo users file (else None)."""
+        if not self.demo:
+            return None
+        return next((user for user, _ in self.users.values() if user.role == "owner"), None)
+
     def sso_user(self, email: str | None) -> User | None:
         """The user an identity provider signed in (matched by e-mail, case-insensitive), if listed."""
         if not email:
