@@ -33,6 +33,31 @@ def _texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+@pytest.fixture()
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """What each st.download_button would send, by media file id (AppTest keeps no files)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    got: dict[str, bytes] = {}
+    real = MemoryMediaFileStorage.load_and_get_id
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        file_id = real(self, path_or_data, mimetype, kind, filename)
+        got[file_id] = path_or_data if isinstance(path_or_data, bytes) else str(path_or_data).encode()
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+    return got
+
+
+def _csv_rows(downloads: dict[str, bytes], button) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    data = downloads[Path(button.proto.url).stem]
+    return list(csv.DictReader(io.StringIO(data.decode())))
+
+
 def _ask(at: AppTest, question: str) -> AppTest:
     at.chat_input[0].set_value(question).run(timeout=TIMEOUT)
     assert not at.exception, at.exception
@@ -108,21 +133,61 @@ def test_manager_sees_only_own_location(home):
     assert "Northside" in shown and "Downtown" not in shown and "Lakeview" not in shown
 
 
-def test_first_start_builds_the_demo_practice(tmp_path, demo_export, monkeypatch):
+def test_first_start_builds_the_demo_practice_then_opens_on_the_chat(tmp_path, demo_export, monkeypatch):
     monkeypatch.setenv("ACUITY_HOME", str(tmp_path))
     for var in ("ACUITY_DB", "ACUITY_INDEX", "ACUITY_APP_DB", "ACUITY_USERS"):
         monkeypatch.delenv(var, raising=False)
     shutil.copytree(demo_export, tmp_path / "demo-export")  # generation itself is tested in tests/ingest
+    steps = []
+    import assistant.ui.main as shell
+
+    real_build = shell.build_demo_practice
+
+    def build(settings, progress, **kw):  # records what the progress bar was told, step by step
+        return real_build(settings, lambda frac, msg: (steps.append((frac, msg)), progress(frac, msg)), **kw)
+
+    monkeypatch.setattr(shell, "build_demo_practice", build)
     at = AppTest.from_file(APP, default_timeout=600).run()
     assert not at.exception, at.exception
     assert (tmp_path / "warehouse.duckdb").is_file()
     assert (tmp_path / "users.toml").is_file()
+    assert [f for f, _ in steps] == sorted(f for f, _ in steps) and steps[-1][0] == 1.0
+    assert any("De-identifying" in m for _, m in steps)
+    # the bar stays on the page, full, saying who the new user is signed in as
+    (bar,) = at.get("progress")
+    assert bar.proto.value == 100 and "signed in as Olivia (owner)" in bar.proto.text
+    # and the app opens on the chat with its suggested questions, ready to ask
+    assert any("Ask Acuity" in t.value for t in at.title)
+    suggestions = [b for b in at.button if b.key and b.key.startswith("suggest_")]
+    assert len(suggestions) >= 4 and "no-show rate" in suggestions[0].label.lower()
+    assert any("Olivia (owner)" in c.value for c in at.sidebar.caption)
+    suggestions[0].click().run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    assert "No-show rate" in _texts(at) and not at.get("progress")
+    # a later session (another browser) gets the sign-in page with the demo accounts listed
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert any("Sign in" in t.value for t in at.title)
     assert any("Demo accounts" in i.value for i in at.info)
+    # signing in lands on the chat with the suggestions
+    _sign_in(at, "manager", "manager-demo")
+    assert any("Ask Acuity" in t.value for t in at.title)
+    assert [b for b in at.button if b.key and b.key.startswith("suggest_")]
 
 
-def test_owner_pages_dashboard_sql_audit(home):
+def test_first_start_never_bypasses_a_real_users_file(tmp_path, demo_export, monkeypatch):
+    monkeypatch.setenv("ACUITY_HOME", str(tmp_path))
+    for var in ("ACUITY_DB", "ACUITY_INDEX", "ACUITY_APP_DB", "ACUITY_USERS"):
+        monkeypatch.delenv(var, raising=False)
+    shutil.copytree(demo_export, tmp_path / "demo-export")
+    write_users_file(tmp_path / "users.toml", [(User("olivia", "owner"), "pw-owner")])
+    at = AppTest.from_file(APP, default_timeout=600).run()
+    assert not at.exception, at.exception
+    assert (tmp_path / "warehouse.duckdb").is_file()
+    assert any("Sign in" in t.value for t in at.title)
+    assert not any(b.key and b.key.startswith("suggest_") for b in at.button)
+
+
+def test_owner_pages_dashboard_sql_audit(home, downloads):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     _ask(at, "No-show rate by location in 2025")
     pin = next(b for b in at.button if b.key and b.key.startswith("pin_"))
@@ -150,7 +215,13 @@ def test_owner_pages_dashboard_sql_audit(home):
     questions = at.dataframe[0].value["question"].tolist()
     assert "No-show rate by location in 2025" in questions
     assert any("location_name" in q for q in questions)  # the SQL-mode statement
-    assert at.get("download_button")
+    exported = _csv_rows(downloads, at.download_button[0])
+    assert [r["question"] for r in exported] == questions  # the export holds the turns asked
+    chat_turn = next(r for r in exported if r["question"] == "No-show rate by location in 2025")
+    assert (chat_turn["interpreter"], chat_turn["model"], chat_turn["role"]) == ("builtin", "", "owner")
+    assert "no_show_rate" in chat_turn["interpretation"] and "SELECT" in chat_turn["sql"]
+    sql_turn = next(r for r in exported if "location_name" in r["question"])
+    assert (sql_turn["interpreter"], sql_turn["model"], sql_turn["kind"]) == ("analyst", "", "sql")
 
 
 def test_manager_dashboard_is_limited_to_own_location(home):
@@ -227,6 +298,12 @@ def test_thumbs_up_then_verify_feeds_the_llm_examples(home, monkeypatch):
         at.button(key="verify_0").click().run(timeout=TIMEOUT)
         assert not at.exception, at.exception
         assert any("Saved as a verified query" in t.value for t in at.toast)
+        audit = AppStore(home / "app.duckdb")
+        cols, rows = audit.audit_rows()
+        first = dict(zip(cols, rows[0], strict=True))
+        assert first["interpreter"] in ("llm", "builtin")
+        assert first["model"] == ("scripted" if first["interpreter"] == "llm" else "")
+        audit.close()
         stored = AppStore(home / "app.duckdb").verified_queries()
         assert [q for q, _ in stored] == ["Optical capture rate by provider in 2025"]
         assert stored[0][1]["metrics"] == ["optical_capture_rate"]
@@ -235,3 +312,162 @@ def test_thumbs_up_then_verify_feeds_the_llm_examples(home, monkeypatch):
         _ask(at, "eyewear capture by doctor in 2026")
         prompts = json.dumps([r.body for r in srv.requests[before:]])
         assert "Q: Optical capture rate by provider in 2025\\nA: " in prompts  # among the verified examples
+
+
+def test_chat_kpi_figures_are_formatted_by_metric_and_coloured_by_good_direction(home):
+    from streamlit.proto.Metric_pb2 import Metric as MetricProto
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _ask(at, "Revenue in Q3 2026 vs Q2 2026")
+    (revenue,) = at.metric
+    assert (revenue.label, revenue.value) == ("Revenue", "$10,820,067")
+    assert revenue.proto.delta == "+24.9% vs $8,664,934"
+    assert revenue.proto.color == MetricProto.MetricColor.GREEN  # more revenue is good
+    # a no-show rate that went up is shown in points, in red: down is good for it
+    _ask(at, "No-show rate last quarter compared with the quarter before")
+    no_show = at.metric[-1]
+    assert (no_show.label, no_show.value, no_show.proto.delta) == (
+        "No-show rate",
+        "5.7%",
+        "+0.2 points vs 5.5%",
+    )
+    assert no_show.proto.color == MetricProto.MetricColor.RED
+    _ask(at, "Average wait time last month vs the month before")
+    wait = at.metric[-1]
+    assert wait.value.endswith(" min") and wait.proto.delta == "+4.2% vs 14.8 min"
+    assert wait.proto.color == MetricProto.MetricColor.RED
+    assert not any("e+" in m.value or "e+" in m.proto.delta for m in at.metric)
+
+
+def test_answer_csv_has_the_answer_rows_and_thumbs_are_stored(home, downloads):
+    from assistant.audit import AppStore
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _ask(at, "Completed visits by location in 2025")
+    shown = at.dataframe[0].value
+    exported = _csv_rows(downloads, at.download_button(key="csv_0"))
+    assert [r["location"] for r in exported] == [str(v) for v in shown["location"]]
+    assert [int(r["completed_visits"]) for r in exported] == [int(v) for v in shown["completed_visits"]]
+    assert {"Northside", "Downtown", "Lakeview"} <= {r["location"] for r in exported}
+    # thumbs down, then up: both stored as feedback rows on that turn
+    at.feedback[0].set_value(0).run(timeout=TIMEOUT)
+    at.feedback[0].set_value(1).run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    store = AppStore(home / "app.duckdb")
+    cols, rows = store.audit_rows()
+    turn = dict(zip(cols, rows[0], strict=True))
+    assert turn["question"] == "Completed visits by location in 2025"
+    assert [(f["username"], f["score"]) for f in store.feedback(turn["turn_id"])] == [
+        ("local", 0),
+        ("local", 1),
+    ]
+    assert turn["feedback"] == 1
+    store.close()
+
+
+def _callouts(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+def test_dashboard_follows_the_period_and_location(home):
+    from assistant.dashboards import history_ranges, period_range
+    from assistant.narrative import fmt_value
+    from assistant.services import Services
+    from assistant.settings import load_settings
+    from semantic_layer.query import SemanticQuery
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("assistant/ui/scripts/dashboard.py").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    month_tiles = {m.label: m.value for m in at.metric}
+    month_callouts = _callouts(at)
+    assert month_callouts and all("last month" in c and "previous 12 months" in c for c in month_callouts)
+    # the NPS call-out's numbers are the data's: September's NPS and its 12 months before
+    svc = Services.create(load_settings())
+    owner = User("local", "owner")
+
+    def nps(rng):
+        cols, rows = svc.run_query(owner, SemanticQuery(metrics=("nps",), time_range=rng))
+        return float(rows[0][0])
+
+    as_of = svc.settings.today()
+    cur = nps(period_range("last_month", as_of)[0])
+    history = [nps(r) for r in history_ranges("last_month", as_of)]
+    import statistics
+
+    low = statistics.fmean(history) - 2 * statistics.pstdev(history)
+    (nps_callout,) = [c for c in month_callouts if c.startswith("NPS")]
+    assert nps_callout.startswith(f"NPS {fmt_value(cur, 'score')} last month is below its usual range")
+    assert f"({fmt_value(low, 'score')}–" in nps_callout
+    assert month_tiles["NPS"] == fmt_value(cur, "score")
+    # another period: other tiles, call-outs against the quarters before it
+    at.selectbox(key="dash_period").set_value("last_quarter").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    quarter_tiles = {m.label: m.value for m in at.metric}
+    assert quarter_tiles["Revenue"] != month_tiles["Revenue"]
+    quarter_callouts = _callouts(at)
+    assert quarter_callouts and all(
+        "last quarter" in c and "previous 8 quarters" in c for c in quarter_callouts
+    )
+    assert quarter_callouts != month_callouts
+    # a location: its own tiles and call-outs (Downtown's September is ordinary)
+    at.selectbox(key="dash_period").set_value("last_month")
+    at.selectbox(key="dash_location").set_value("Downtown").run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    downtown_tiles = {m.label: m.value for m in at.metric}
+    assert downtown_tiles["Revenue"] != month_tiles["Revenue"]
+    assert _callouts(at) == []
+    assert any("within its usual range last month" in c.value for c in at.caption)
+    # a year has too little history in the demo (2023 and 2024 before 2025): said so, no call-outs
+    at.selectbox(key="dash_period").set_value("last_year").run(timeout=TIMEOUT)
+    assert _callouts(at) == [] and any("Too little history" in c.value for c in at.caption)
+    svc.store.close()
+
+
+def test_pins_are_per_user_and_persist(home):
+    write_users_file(
+        home / "users.toml",
+        [(User("olivia", "owner"), "pw-olivia"), (User("omar", "owner"), "pw-omar")],
+    )
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _sign_in(at, "olivia", "pw-olivia")
+    _ask(at, "No-show rate by location in 2025")
+    next(b for b in at.button if b.key and b.key.startswith("pin_")).click().run(timeout=TIMEOUT)
+    # a new session (the app restarted or another browser): Olivia's pin is still there
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _sign_in(at, "olivia", "pw-olivia")
+    at.switch_page("assistant/ui/scripts/dashboard.py").run(timeout=TIMEOUT)
+    assert any("No-show rate by location in 2025" in m.value for m in at.markdown)
+    # Omar's dashboard has no pins of Olivia's
+    other = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _sign_in(other, "omar", "pw-omar")
+    other.switch_page("assistant/ui/scripts/dashboard.py").run(timeout=TIMEOUT)
+    assert not any("No-show rate by location in 2025" in m.value for m in other.markdown)
+    assert not [b for b in other.button if b.key and b.key.startswith("unpin_")]
+    # Olivia unpins it
+    next(b for b in at.button if b.key and b.key.startswith("unpin_")).click().run(timeout=TIMEOUT)
+    assert not any("No-show rate by location in 2025" in m.value for m in at.markdown)
+
+
+def test_a_failed_turn_is_audited_with_its_error(home, monkeypatch):
+    import assistant.pipeline
+    from assistant.audit import AppStore
+
+    def broken(question, **kw):
+        raise RuntimeError("warehouse unplugged")
+
+    monkeypatch.setattr(assistant.pipeline, "answer_question", broken)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _ask(at, "Revenue last month")
+    assert any("warehouse unplugged" in w.value for w in at.warning)
+    store = AppStore(home / "app.duckdb")
+    cols, rows = store.audit_rows()
+    turn = dict(zip(cols, rows[0], strict=True))
+    assert (turn["question"], turn["kind"], turn["interpreter"], turn["model"]) == (
+        "Revenue last month",
+        "error",
+        "builtin",
+        "",
+    )
+    assert "warehouse unplugged" in turn["error"]
+    store.close()
