@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -79,12 +80,16 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
-def highlight(text: str, question: str, embed=None) -> list[str]:
-    """The passage's sentences that best match the question (keyword overlap, else meaning)."""
+def highlight(text: str, question: str, embed=None, terms: Iterable[str] | None = None) -> list[str]:
+    """The passage's sentences that best match the question (keyword overlap, else meaning).
+
+    ``terms`` are the question's keyword stems as the index read them (typos corrected,
+    synonyms added); default: the question's own stems.
+    """
     sentences = split_sentences(text)
     if not sentences:
         return []
-    terms = set(tokenize(question))
+    terms = set(terms) if terms is not None else set(tokenize(question))
     scored = []
     for i, s in enumerate(sentences):
         overlap = len(terms & set(tokenize(s)))
@@ -110,9 +115,9 @@ def _snippet(text: str, highlights: list[str]) -> str:
     return ("... " if start else "") + piece
 
 
-def _hit_dict(hit: SearchHit, question: str, embed) -> dict[str, Any]:
+def _hit_dict(hit: SearchHit, question: str, embed, terms: list[str] | None = None) -> dict[str, Any]:
     text = unwrap(hit.text)
-    marks = highlight(text, question, embed)
+    marks = highlight(text, question, embed, terms)
     snippet = _snippet(text, marks)
     return {
         "source": hit.source,
@@ -185,5 +190,6 @@ def answer_documents(
     except IndexNotFound:
         return DocumentAnswer(question, [], "No documents have been indexed yet.", shown)
     hits = index.search(question, top_k=top_k, filters=hard, prefer=prefer)
-    rows = [_hit_dict(h, question, index.embedder.embed) for h in hits]
+    terms = index.keyword.matched_terms(question)
+    rows = [_hit_dict(h, question, index.embedder.embed, terms) for h in hits]
     return DocumentAnswer(question, rows, narrative(rows, shown), shown)

@@ -194,7 +194,7 @@ def index_folder(
     for key in [k for k in manifest if k not in seen]:
         store.delete(list(manifest[key].get("chunk_ids", [])))
         report.removed.append(manifest.pop(key).get("source", key))
-    if report.added or report.updated or report.removed or not (index_path / "keyword.json").is_file():
+    if report.added or report.updated or report.removed or not KeywordIndex.is_current(index_path):
         rebuild_keyword_index(store)
     save_manifest(index_path, manifest, embedder.name)
     report.chunks_total = store.count()

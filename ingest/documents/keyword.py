@@ -8,7 +8,6 @@ file of chunk ids and the vocabulary. Scoring a query touches only its terms' po
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,64 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-_STOPWORDS_TEXT = """a about above after again all also am an and any are as at be because been before
-being below between both but by can could did do does doing down during each few for from further had has
-have having he her here hers him his how i if in into is it its itself just me more most my no nor not of
-off on once only or other our ours out over own same she should so some such than that the their theirs
-them then there these they this those through to too under until up very was we were what when where
-which while who whom why will with would you your yours us get got what's whats anything something tell
-find give"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-# Compounds written with a space, a hyphen or nothing ("no show", "no-show", "noshow") become one token.
-_COMPOUNDS = re.compile(
-    r"\b(no|walk|check|follow|e|pre|re)[\s-]+(shows?|ins?|ups?|mails?|auths?|authorizations?)\b"
-)
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:['’][a-z]+)?")
-_SUFFIXES = (
-    "ations",
-    "ation",
-    "ments",
-    "ment",
-    "ings",
-    "ing",
-    "edly",
-    "ies",
-    "ied",
-    "ers",
-    "er",
-    "ed",
-    "es",
-    "s",
-)
+from ingest.documents.query import QueryTerm, analyse
+from ingest.documents.tokens import STOPWORDS, TOKENS_VERSION, stem, tokenize
+
+__all__ = ["STOPWORDS", "KeywordIndex", "stem", "tokenize"]  # the token functions, re-exported
 
 
-def stem(word: str) -> str:
-    """A light suffix-stripping stemmer: ``rescheduled`` and ``reschedules`` -> ``reschedul``."""
-    w = word.replace("’", "'").split("'")[0]
-    if len(w) <= 3 or w.isdigit():
-        return w
-    for suf in _SUFFIXES:
-        if w.endswith(suf) and len(w) - len(suf) >= 3:
-            w = w[: -len(suf)]
-            if suf in ("ies", "ied"):
-                w += "y"
-            elif len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsfz":  # shipp(ing) -> ship
-                w = w[:-1]
-            break
-    if w.endswith("e") and len(w) > 4:
-        w = w[:-1]
-    return w
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, stemmed word tokens (``no-shows`` gives ``noshow`` and ``show``)."""
-    out: list[str] = []
-    for word in _WORD.findall(_COMPOUNDS.sub(r"\1\2", text.lower())):
-        parts = word.split("-")
-        if len(parts) > 1:
-            out.append(stem("".join(parts)))
-        out.extend(stem(p) for p in parts if p and p not in STOPWORDS)
-    return out
+SYNONYM_WEIGHT = 0.8  # a lexicon synonym's share of the BM25 score the word itself would get
 
 
 @dataclass
@@ -89,6 +37,7 @@ class KeywordIndex:
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # per-row metadata for filtering
     k1: float = 1.2
     b: float = 0.75
+    _analysed: dict[str, list[QueryTerm]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -121,51 +70,93 @@ class KeywordIndex:
             columns={k: np.asarray(v) for k, v in (columns or {}).items()},
         )
 
+    def df(self, term: str) -> int:
+        """Number of rows containing ``term`` (0 if unknown)."""
+        t = self.vocab.get(term)
+        return 0 if t is None else int(self.indptr[t + 1] - self.indptr[t])
+
+    def idf(self, term: str) -> float:
+        """BM25 IDF of ``term``; a term the index never saw gets the largest possible value."""
+        n = len(self.ids)
+        df = self.df(term)
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
+    def analyse(self, query: str) -> list[QueryTerm]:
+        """The query's words with typos corrected against this index and lexicon synonyms added (cached)."""
+        if query not in self._analysed:
+            if len(self._analysed) >= 256:
+                self._analysed.clear()
+            self._analysed[query] = analyse(query, self.vocab, self.df)
+        return self._analysed[query]
+
+    def term_weight(self, term: QueryTerm) -> float:
+        """A query word's weight: the IDF of the first of its stems the index knows (else the largest IDF)."""
+        known = next((a for a in term.alternatives if a in self.vocab), term.main)
+        return self.idf(known)
+
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for ``query`` (zero where no query term occurs)."""
+        """BM25 score of every row for ``query`` (zero where no query word, correction or synonym occurs).
+
+        Each query word scores by the best of its stems in a row, a synonym's score
+        weighted by ``SYNONYM_WEIGHT``.
+        """
         n = len(self.ids)
         out = np.zeros(n, dtype=np.float32)
         if n == 0:
             return out
         avgdl = max(float(self.doc_len.mean()), 1.0)
-        for term in set(tokenize(query)):
-            t = self.vocab.get(term)
-            if t is None:
-                continue
-            lo, hi = self.indptr[t], self.indptr[t + 1]
-            rows, tf = self.rows[lo:hi], self.tfs[lo:hi]
-            df = hi - lo
-            idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            norm = tf + self.k1 * (1.0 - self.b + self.b * self.doc_len[rows] / avgdl)
-            out[rows] += idf * tf * (self.k1 + 1.0) / norm
+        for qt in self.analyse(query):
+            best = np.zeros(n, dtype=np.float32)
+            for i, term in enumerate(qt.alternatives):
+                t = self.vocab.get(term)
+                if t is None:
+                    continue
+                lo, hi = self.indptr[t], self.indptr[t + 1]
+                rows, tf = self.rows[lo:hi], self.tfs[lo:hi]
+                norm = tf + self.k1 * (1.0 - self.b + self.b * self.doc_len[rows] / avgdl)
+                part = self.idf(term) * tf * (self.k1 + 1.0) / norm * (1.0 if i == 0 else SYNONYM_WEIGHT)
+                best[rows] = np.maximum(best[rows], part)
+            out += best
         return out
 
     def coverage(self, query: str, rows: np.ndarray) -> np.ndarray:
-        """Share of the query's weight (IDF) whose terms occur in each of ``rows`` (0..1).
+        """Share of the query's weight whose words (or a correction or synonym) occur in each of ``rows`` (0..1).
 
-        A term the index has never seen counts with the highest possible IDF, so a query
-        about something absent from every document gets a low coverage everywhere.
+        A word the index has never seen (nor any of its synonyms) counts with the highest
+        possible IDF, so a query about something absent from every document gets a low
+        coverage everywhere.
         """
         rows = np.asarray(rows, dtype=np.int64)
-        n = len(self.ids)
-        terms = list(dict.fromkeys(tokenize(query)))
-        if not terms or n == 0:
+        terms = self.analyse(query)
+        if not terms or len(self.ids) == 0:
             return np.zeros(len(rows), dtype=np.float32)
         got = np.zeros(len(rows), dtype=np.float32)
         total = 0.0
-        for term in terms:
-            t = self.vocab.get(term)
-            df = 0 if t is None else int(self.indptr[t + 1] - self.indptr[t])
-            idf = float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
-            total += idf
-            if t is not None:
-                posting = self.rows[self.indptr[t] : self.indptr[t + 1]]
-                got += np.isin(rows, posting).astype(np.float32) * idf
+        for qt in terms:
+            weight = self.term_weight(qt)
+            total += weight
+            present = np.zeros(len(rows), dtype=bool)
+            for term in qt.alternatives:
+                t = self.vocab.get(term)
+                if t is not None:
+                    present |= np.isin(rows, self.rows[self.indptr[t] : self.indptr[t + 1]])
+            got += present.astype(np.float32) * weight
         return got / total
 
+    def unknown_share(self, query: str) -> float:
+        """Share of the query's weight carried by words the index does not know (nor a correction or synonym)."""
+        terms = self.analyse(query)
+        weights = [self.term_weight(qt) for qt in terms]
+        unknown = sum(w for qt, w in zip(terms, weights, strict=True) if not self.knows(qt))
+        return unknown / sum(weights) if weights and sum(weights) > 0 else 0.0
+
+    def knows(self, term: QueryTerm) -> bool:
+        """True when the index holds the word, its correction or one of its synonyms."""
+        return any(a in self.vocab for a in term.alternatives)
+
     def matched_terms(self, query: str) -> list[str]:
-        """The query's (stemmed) terms that occur somewhere in the index."""
-        return [t for t in dict.fromkeys(tokenize(query)) if t in self.vocab]
+        """The query's stems (after typo correction, with synonyms) that occur somewhere in the index."""
+        return [a for qt in self.analyse(query) for a in qt.alternatives if a in self.vocab]
 
     def save(self, folder: Path) -> None:
         """Write the index as ``keyword.npz`` and ``keyword.json`` in ``folder``."""
@@ -174,6 +165,7 @@ class KeywordIndex:
         numeric = {f"col_{k}": v for k, v in self.columns.items() if v.dtype.kind in "iuf"}
         np.savez(tmp, indptr=self.indptr, rows=self.rows, tfs=self.tfs, doc_len=self.doc_len, **numeric)
         meta = {
+            "tokens_version": TOKENS_VERSION,
             "ids": self.ids,
             "vocab": sorted(self.vocab, key=self.vocab.__getitem__),
             "columns": {k: v.tolist() for k, v in self.columns.items() if v.dtype.kind not in "iuf"},
@@ -181,6 +173,15 @@ class KeywordIndex:
         (folder / "keyword.tmp.json").write_text(json.dumps(meta), encoding="utf-8")
         tmp.replace(folder / "keyword.npz")
         (folder / "keyword.tmp.json").replace(folder / "keyword.json")
+
+    @staticmethod
+    def is_current(folder: Path) -> bool:
+        """True when ``folder`` holds a keyword index built with the current tokenizer."""
+        try:
+            meta = json.loads((folder / "keyword.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return meta.get("tokens_version") == TOKENS_VERSION
 
     @classmethod
     def load(cls, folder: Path) -> KeywordIndex:

@@ -23,6 +23,8 @@ from ingest.documents.store import ChunkStore
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+VECTOR_WEIGHT = 1.0  # each ranked list adds weight / (RRF_K + rank) to a passage's fused score
+KEYWORD_WEIGHT = 1.5
 CANDIDATES = 50
 # A passage is relevant when its evidence, keyword coverage (share of the query's IDF
 # weight it contains, 0..1) plus cosine similarity to the query, reaches the embedder's
@@ -123,15 +125,18 @@ class DocumentIndex:
             kw_scores = np.where(filters.mask(self.keyword.columns), kw_scores, 0.0)
         kw_order = [int(r) for r in np.argsort(-kw_scores, kind="stable")[:CANDIDATES] if kw_scores[r] > 0]
 
-        lists: list[list[str]] = [[h.id for h in vec_hits], [self.keyword.ids[r] for r in kw_order]]
+        lists: list[tuple[float, list[str]]] = [
+            (VECTOR_WEIGHT, [h.id for h in vec_hits]),
+            (KEYWORD_WEIGHT, [self.keyword.ids[r] for r in kw_order]),
+        ]
         if prefer is not None and not prefer.is_empty() and not browse:
             preferred = self.store.query(qvec, CANDIDATES, where=narrow(filters, prefer).to_where())
             vec_hits = vec_hits + [h for h in preferred if h.id not in {v.id for v in vec_hits}]
-            lists.append([h.id for h in preferred])
+            lists.append((VECTOR_WEIGHT, [h.id for h in preferred]))
         fused: dict[str, float] = {}
-        for ranked in lists:
+        for weight, ranked in lists:
             for rank, cid in enumerate(ranked):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
         if not fused:
             return []
         sims = {h.id: h.similarity for h in vec_hits}

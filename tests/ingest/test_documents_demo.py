@@ -15,6 +15,11 @@ from ingest.documents.index import known_names_from_export, list_documents
 from ingest.documents.store import ChunkStore
 
 EVAL_SET = Path(__file__).resolve().parents[1] / "fixtures" / "retrieval_eval.yaml"
+HELDOUT_SET = Path(__file__).resolve().parents[1] / "fixtures" / "retrieval_heldout.yaml"
+# No-answer queries of the held-out set that still get hits with the default (static)
+# embedder: every word but "dress code" is common practice vocabulary, and no keyword or
+# similarity signal tells it from a true paraphrase (docs/documents.md).
+KNOWN_FALSE_HITS = {"what is the dress code for front desk staff"}
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +91,34 @@ def test_retrieval_quality_on_the_eval_set(demo_index):
     assert result.negatives_passed == result.negatives >= 3
 
 
-def test_eval_set_names_only_existing_documents(demo_export):
+def test_retrieval_quality_on_the_heldout_set(demo_index):
+    """The held-out set (never used for tuning thresholds) scores like the eval set."""
+    queries = load_eval_set(HELDOUT_SET)
+    assert sum(1 for q in queries if q.relevant) >= 30 and sum(1 for q in queries if not q.relevant) >= 5
+    result = evaluate(DocumentIndex.open(demo_index), [q for q in queries if q.relevant], k=5)
+    assert result.recall_at_k >= 0.9, result.misses
+    assert result.mrr >= 0.75, result.misses
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(
+            q.query,
+            marks=pytest.mark.xfail(strict=True, reason="known false hit, see KNOWN_FALSE_HITS")
+            if q.query in KNOWN_FALSE_HITS
+            else (),
+        )
+        for q in load_eval_set(HELDOUT_SET)
+        if not q.relevant
+    ],
+)
+def test_heldout_no_answer_queries_get_no_hits(demo_index, query):
+    assert DocumentIndex.open(demo_index).search(query, per_doc=1) == []
+
+
+@pytest.mark.parametrize("eval_file", [EVAL_SET, HELDOUT_SET], ids=["eval", "heldout"])
+def test_eval_set_names_only_existing_documents(demo_export, eval_file):
     names = {p.name for p in list_documents(demo_export / "documents")}
-    for q in load_eval_set(EVAL_SET):
+    for q in load_eval_set(eval_file):
         assert set(q.relevant) <= names, q.query

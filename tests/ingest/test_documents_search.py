@@ -11,6 +11,7 @@ import pytest
 
 from ingest.documents import DocumentIndex, SearchFilters, index_folder
 from ingest.documents.keyword import KeywordIndex, stem, tokenize
+from ingest.documents.query import analyse, correct
 from ingest.documents.store import ChunkStore
 from tests.ingest.test_documents_extract import write_samples
 
@@ -179,3 +180,30 @@ def test_stemmer_joins_word_forms(a, b):
 def test_tokenize_keeps_hyphenated_compounds():
     assert "noshow" in tokenize("No-shows rose") and "noshow" in tokenize("no-show rate")
     assert "the" not in tokenize("the rate") and list(itertools.chain(tokenize(""))) == []
+
+
+def test_typos_are_corrected_against_the_index_vocabulary():
+    vocab = {t: i for i, t in enumerate(["recall", "northsid", "march", "prescription", "postcard"])}
+    df = {"recall": 4, "northsid": 9, "march": 7}.get
+    assert correct("recal", vocab, lambda t: df(t) or 1) == "recall"  # a letter missing
+    assert correct("nortsid", vocab, lambda t: df(t) or 1) == "northsid"
+    assert correct("perscription", vocab, lambda t: 1) == "prescription"  # two letters swapped
+    assert correct("match", vocab, lambda t: 1) == "match"  # no substitution in short words
+    assert correct("oct", vocab, lambda t: 1) == "oct"  # too short to correct
+
+
+def test_query_words_match_their_lexicon_synonyms():
+    kw = KeywordIndex.build(["a", "b"], ["text reminders failed at Northside", "cash drawer balanced"])
+    assert kw.scores("sms outage")[0] > 0 and kw.scores("balancing the till")[1] > 0
+    assert kw.coverage("balancing the till", np.array([0, 1])).tolist() == [0.0, 1.0]
+    (term,) = analyse("sms", kw.vocab)
+    assert term.main == "sms" and "text" in term.alternatives
+    # a synonym scores below the word itself
+    exact = KeywordIndex.build(["a", "b"], ["sms reminders", "text reminders"]).scores("sms")
+    assert exact[0] > exact[1] > 0
+
+
+def test_keyword_index_records_its_tokenizer(tmp_path: Path):
+    assert not KeywordIndex.is_current(tmp_path)
+    KeywordIndex.build(["x"], ["frames"]).save(tmp_path)
+    assert KeywordIndex.is_current(tmp_path)
