@@ -1,17 +1,19 @@
 """A database as the source: each contract table read, read-only, into the same text staging.
 
-``sqlite:///file.db`` is read with the standard library's ``sqlite3`` (``mode=ro``), and
-``duckdb:///file.duckdb`` with a read-only DuckDB connection; nothing is ever written to the
+``sqlite:///file.db`` is read with the standard library's ``sqlite3`` (``mode=ro``),
+``duckdb:///file.duckdb`` with a read-only DuckDB connection and ``postgresql://...`` with
+psycopg in a read-only transaction (:mod:`ingest.source_pg`); nothing is ever written to the
 source database. Each source table (named as the export's file, e.g. ``patients``) is read
-in a deterministic order (``rowid``; a view by its columns) inside one read transaction
-per sync, so every table comes from the same snapshot. Its rows are staged as VARCHAR into
-``raw_<table>`` exactly like a file's (empty strings become NULL, as in a CSV file), so
-validation, de-identification, quarantine and the upsert run unchanged. A quarantined row's
-line is its 1-based row position, and its source is ``<url>#<table>``.
+in a deterministic order (``rowid``; a view by its columns; in PostgreSQL by the contract
+key) inside one read transaction per sync, so every table comes from the same snapshot.
+Its rows are staged as VARCHAR into ``raw_<table>`` exactly like a file's (empty strings
+become NULL, as in a CSV file), so validation, de-identification, quarantine and the upsert
+run unchanged. A quarantined row's line is its 1-based row position, and its source is
+``<url>#<table>``.
 
 The structure is checked when the source is opened, before anything is staged: a missing
 table or column raises :class:`~ingest.source.StructuralError` naming both. Table and
-column names match case-insensitively, as both engines treat them.
+column names match case-insensitively.
 
 The fingerprint is computed from the staged text (row position and values of every
 contract column), so it changes when the data does and stays equal when it does not.
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -42,6 +44,8 @@ class _Reader(Protocol):
     """What the stager needs from one database engine."""
 
     dialect: str
+    typed: bool  # the engine's column types are checked against the contract's
+    errors: tuple[type[BaseException], ...]  # what the driver raises
 
     def relations(self) -> dict[str, tuple[str, str]]:
         """Lower-cased name -> (name as stored, "table" or "view")."""
@@ -49,6 +53,14 @@ class _Reader(Protocol):
 
     def columns(self, name: str) -> list[tuple[str, str]]:
         """(column name, declared type) of a table or view, in order."""
+        ...
+
+    def relation(self, name: str) -> exp.Table:
+        """The table or view ``name`` as a FROM clause."""
+        ...
+
+    def order(self, kind: str, columns: Sequence[str], key: Sequence[int]) -> list[exp.Expression]:
+        """A deterministic ORDER BY for ``columns`` (``key``: positions of the contract key)."""
         ...
 
     def batches(self, select: exp.Select, names: Sequence[str]) -> pa.RecordBatchReader:
@@ -66,10 +78,22 @@ def _text(value: Any) -> str | None:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-class _SqliteReader:
+class _FileReader:
+    """What SQLite and DuckDB files share: tables in ``rowid`` order, views by their columns."""
+
+    def relation(self, name: str) -> exp.Table:
+        return table(name)
+
+    def order(self, kind: str, columns: Sequence[str], key: Sequence[int]) -> list[exp.Expression]:
+        return [exp.column("rowid")] if kind != VIEW else [col(c) for c in columns]
+
+
+class _SqliteReader(_FileReader):
     """A ``sqlite3`` connection opened read-only (``mode=ro``), in one read transaction."""
 
     dialect = "sqlite"
+    typed = False  # SQLite holds any value in any column
+    errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
 
     def __init__(self, url: DatabaseURL) -> None:
         uri = url.path.resolve().as_uri() + "?mode=ro"
@@ -96,7 +120,7 @@ class _SqliteReader:
 
         def gen() -> Iterator[pa.RecordBatch]:
             while rows := cur.fetchmany(BATCH_ROWS):
-                arrays = [_string_array(values) for values in zip(*rows, strict=True)]
+                arrays = [string_array(values) for values in zip(*rows, strict=True)]
                 yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
         return pa.RecordBatchReader.from_batches(schema, gen())
@@ -105,17 +129,20 @@ class _SqliteReader:
         self.con.close()
 
 
-def _string_array(values: Sequence[Any]) -> pa.Array:
+def string_array(values: Sequence[Any]) -> pa.Array:
+    """``values`` as an Arrow string array (numbers and blobs as their text)."""
     try:
         return pa.array(values, type=pa.string())
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers, blobs: their text, as a CSV export has
         return pa.array([_text(v) for v in values], type=pa.string())
 
 
-class _DuckDBReader:
+class _DuckDBReader(_FileReader):
     """A read-only DuckDB connection to the source file, in one transaction."""
 
     dialect = "duckdb"
+    typed = True
+    errors: tuple[type[BaseException], ...] = (duckdb.Error,)
 
     def __init__(self, url: DatabaseURL) -> None:
         self.con = duckdb.connect(str(url.path), read_only=True)
@@ -144,7 +171,17 @@ class _DuckDBReader:
         self.con.close()
 
 
-_READERS = {"sqlite": _SqliteReader, "duckdb": _DuckDBReader}
+def _postgres(url: DatabaseURL) -> _Reader:
+    from ingest.source_pg import PostgresReader  # psycopg is imported only for a PostgreSQL source
+
+    return PostgresReader(url)
+
+
+_READERS: dict[str, Callable[[DatabaseURL], _Reader]] = {
+    "sqlite": _SqliteReader,
+    "duckdb": _DuckDBReader,
+    "postgresql": _postgres,
+}
 
 
 @dataclass
@@ -167,12 +204,13 @@ class DatabaseTable:
     def select(self) -> exp.Select:
         """Every source column as text, named as in the contract, in a deterministic order."""
         names = self.table.source_column_names
+        reader = self.source.reader
         texts = [cast(col(c), "VARCHAR") for c in self.columns]
-        order = [exp.column("rowid")] if self.kind != VIEW else [col(c) for c in self.columns]
+        key = [names.index(_source_key(k)) for k in self.table.primary_key]
         return (
             exp.select(*[exp.alias_(t, ident(n), copy=False) for t, n in zip(texts, names, strict=True)])
-            .from_(table(self.name), copy=False)
-            .order_by(*order, copy=False)
+            .from_(reader.relation(self.name), copy=False)
+            .order_by(*reader.order(self.kind, self.columns, key), copy=False)
         )
 
     def stage(self, con: duckdb.DuckDBPyConnection, name: str) -> int:
@@ -188,18 +226,23 @@ class DatabaseTable:
                     for c in names
                 ]
             ).create(name)
-        except (sqlite3.Error, duckdb.Error, pa.ArrowException) as exc:
+        except (*self.source.reader.errors, duckdb.Error, pa.ArrowException) as exc:
             raise StructuralError(
                 self.source.url.path,
                 None,
                 None,
-                f"cannot read the table: {exc}",
+                f"cannot read the table: {self.source.url.hide(str(exc))}",
                 label=self.source.url.shown,
                 table=self.table.name,
             ) from exc
         count, digest = _digest(con, name, names)
         self.source.digests[self.table.name] = f"{self.table.name}\0{count}\0{digest}\n"
         return count
+
+
+def _source_key(column: str) -> str:
+    """The source column of a warehouse key column (``patient_key`` is ``patient_id`` there)."""
+    return "patient_id" if column == "patient_key" else column
 
 
 def _digest(con: duckdb.DuckDBPyConnection, name: str, names: Sequence[str]) -> tuple[int, str]:
@@ -251,19 +294,19 @@ class DatabaseSource:
 def open_database(url: str) -> DatabaseSource:
     """Open the database ``url`` read-only and check every contract table and column in it."""
     parsed = parse_url(url)
-    if not parsed.path.is_file():
+    if parsed.is_file and not parsed.path.is_file():
         raise SourceError(f"database file not found: {parsed.path} ({parsed.shown})")
     try:
-        reader = _READERS[parsed.scheme](parsed)
+        reader = _READERS[parsed.scheme](parsed)  # a server's reader raises its own typed error
     except (sqlite3.Error, duckdb.Error) as exc:
         raise SourceError(f"cannot open {parsed.shown} read-only: {exc}") from exc
     source = DatabaseSource(parsed, reader)
     try:
         relations = reader.relations()
         source.tables = [_find_table(source, t, relations) for t in TABLES]
-    except (sqlite3.Error, duckdb.Error) as exc:
+    except reader.errors as exc:
         source.close()
-        raise SourceError(f"cannot read {parsed.shown}: {exc}") from exc
+        raise SourceError(f"cannot read {parsed.shown}: {parsed.hide(str(exc))}") from None
     except BaseException:
         source.close()
         raise
@@ -287,7 +330,7 @@ def _find_table(source: DatabaseSource, t: Table, relations: dict[str, tuple[str
             raise problem(c.name, "missing column")
         actual, typ = have[c.name.lower()]
         ok = TYPES_OK.get(c.type, ())
-        if source.reader.dialect == "duckdb" and ok and typ.split("(")[0] not in ok:
+        if source.reader.typed and ok and typ.split("(")[0] not in ok:
             raise problem(c.name, f"type {typ} cannot hold {c.type.value}")
         columns.append(actual)
     return DatabaseTable(t, source, name, kind, tuple(columns))

@@ -135,8 +135,8 @@ def sync_export(
 ) -> SyncReport:
     """Sync the export folder or database URL ``source`` into the warehouse ``db_path``, atomically.
 
-    A database URL is a string (``sqlite:///file.db``, ``duckdb:///file.duckdb``); a
-    :class:`~pathlib.Path` is always a folder.
+    A database URL is a string (``sqlite:///file.db``, ``duckdb:///file.duckdb``,
+    ``postgresql://user@host/db``); a :class:`~pathlib.Path` is always a folder.
 
     ``as_of`` is the sync date for the 90+ rule (default today); ``scrubber_factory`` builds
     the free-text scrubber from the export's patient names (default ``ingest.scrub.Scrubber``).
@@ -265,6 +265,19 @@ def open_source(source: Path | str) -> AbstractContextManager[Source]:
     if is_database_url(source):
         return open_database(str(source))
     return nullcontext(ExportFolder.open(source))
+
+
+def patient_names(source: Path | str) -> list[str]:
+    """First and last names of the patients of ``source`` (folder or database URL), read as a
+    sync reads them: for the document scrubber when the documents live elsewhere."""
+    with open_source(source) as src:
+        patients = next(t for t in src.tables if t.table.name == "patients")
+        con = duckdb.connect()
+        try:
+            patients.stage(con, "raw_patients")
+            return names_of_patients(con, "raw_patients")
+        finally:
+            con.close()
 
 
 def _record(con: duckdb.DuckDBPyConnection, report: SyncReport, source: str, check: str) -> None:

@@ -1,12 +1,16 @@
-"""``acuity ingest SOURCE [--db PATH] [--index PATH]``: sync a source export into the warehouse.
+"""``acuity ingest SOURCE [--db PATH] [--index PATH] [--documents DIR]``: sync a source into the warehouse.
 
-SOURCE is an export folder or a database URL (``sqlite:///file.db``, ``duckdb:///file.duckdb``).
+SOURCE is an export folder or a database URL (``sqlite:///file.db``, ``duckdb:///file.duckdb``,
+``postgresql://user@host:port/dbname``). A database has no documents: ``--documents DIR``
+indexes a folder of reports and notes after the sync, scrubbing the patient names read
+from the source's ``patients`` table.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tqdm import tqdm
@@ -15,7 +19,7 @@ from assistant.settings import load_settings
 from ingest.deidentify import SecretError, load_or_create_secret
 from ingest.source import SourceError
 from ingest.source_url import SUPPORTED, is_database_url
-from ingest.sync import SyncReport, sync_export
+from ingest.sync import SyncReport, patient_names, sync_export
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,21 +30,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="De-identify, validate and load a source export into the DuckDB warehouse "
         "(incremental, idempotent, atomic). Bad rows go to the quarantine table. SOURCE is a "
         "folder of <table>.csv / <table>.parquet files or a database URL, read read-only: "
-        f"{SUPPORTED} (three slashes then the path: four for an absolute path). Other databases "
-        "(PostgreSQL, MySQL, SQL Server): export their tables to CSV or Parquet files first.",
+        f"{SUPPORTED} (a file URL: three slashes then the path, four for an absolute path). "
+        "Other databases (MySQL, SQL Server): export their tables to CSV or Parquet files first.",
     )
     p.add_argument(
         "source",
         help="export folder with <table>.csv or <table>.parquet files, or a database URL "
-        "(sqlite:///file.db, duckdb:///file.duckdb) with one table per contract table",
+        "(sqlite:///file.db, duckdb:///file.duckdb, postgresql://user@host:port/dbname) "
+        "with one table per contract table",
     )
     p.add_argument("--db", type=Path, default=None, help="warehouse file (default: ACUITY_DB)")
     p.add_argument("--index", type=Path, default=None, help="document index folder (default: ACUITY_INDEX)")
     p.add_argument(
+        "--documents",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="after the sync, index the documents in DIR, scrubbing the patient names of SOURCE's "
+        "patients table (for a database URL, which has no documents/ folder)",
+    )
+    p.add_argument(
         "--documents-only",
         action="store_true",
-        help="only index the documents (SOURCE itself or its documents/ folder); skip the warehouse; "
-        "SOURCE must be a folder",
+        help="only index the documents (SOURCE itself or its documents/ folder, or --documents DIR "
+        "with SOURCE's patient names); skip the warehouse",
     )
     p.set_defaults(func=run)
 
@@ -70,11 +83,14 @@ def sync_warehouse(args: argparse.Namespace) -> SyncReport:
     return sync_export(args.source, args.db or settings.db_path, secret=secret, progress=_Bars())
 
 
-def index_documents(args: argparse.Namespace) -> int:
-    """Index the documents of ``args.source`` into the document index; prints a summary."""
+def index_documents(folder: Path, index: Path | None, known_names: Sequence[str] | None = None) -> int:
+    """Index the documents of ``folder`` into the document index; prints a summary.
+
+    ``known_names`` None: the patient names come from the folder's own patients.csv.
+    """
     from ingest.documents import DocumentIndexError, documents_root, index_folder
 
-    index = args.index or load_settings().index_path
+    index = index or load_settings().index_path
     bar = tqdm(desc=f"{'documents':<20}", unit="file", file=sys.stderr, leave=False)
 
     def progress(done: int, total: int, name: str) -> None:
@@ -82,31 +98,52 @@ def index_documents(args: argparse.Namespace) -> int:
         bar.update(done - bar.n)
 
     try:
-        report = index_folder(args.source, index, progress=progress)  # patient names from patients.csv
+        report = index_folder(folder, index, known_names=known_names, progress=progress)
     except DocumentIndexError as exc:
         print(f"acuity ingest: {exc}", file=sys.stderr)
         return 1
     finally:
         bar.close()
-    print(f"{report.summary()} ({documents_root(args.source)} -> {index})")
+    print(f"{report.summary()} ({documents_root(folder)} -> {index})")
     for name, reason in report.failed:
         print(f"  could not read {name}: {reason}")
     return 0
 
 
+def _index_elsewhere(args: argparse.Namespace) -> int:
+    """Index ``--documents DIR`` with the patient names of SOURCE's patients table."""
+    try:
+        names = patient_names(args.source)
+    except SourceError as exc:
+        print(f"acuity ingest: {exc}", file=sys.stderr)
+        return 1
+    return index_documents(args.documents, args.index, known_names=names)
+
+
+def _check(args: argparse.Namespace, database: bool) -> str | None:
+    """What is wrong with the arguments, if anything."""
+    if args.documents is not None and not args.documents.is_dir():
+        return f"--documents {args.documents} is not a folder"
+    if database and args.documents_only and args.documents is None:
+        return "--documents-only needs a folder, or --documents DIR with a database (which has no documents)"
+    if not database and args.documents_only and args.documents is None and not args.source.is_dir():
+        return f"{args.source} is not a folder"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``acuity ingest``."""
     database = is_database_url(args.source)
-    if database and args.documents_only:
-        print("acuity ingest: --documents-only needs a folder; a database has no documents", file=sys.stderr)
-        return 1
     if not database:
         args.source = Path(args.source)
+    problem = _check(args, database)
+    if problem:
+        print(f"acuity ingest: {problem}", file=sys.stderr)
+        return 1
     if args.documents_only:
-        if not args.source.is_dir():
-            print(f"acuity ingest: {args.source} is not a folder", file=sys.stderr)
-            return 1
-        return index_documents(args)
+        return (
+            _index_elsewhere(args) if args.documents is not None else index_documents(args.source, args.index)
+        )
     try:
         report = sync_warehouse(args)
     except (SourceError, SecretError) as exc:
@@ -116,12 +153,14 @@ def run(args: argparse.Namespace) -> int:
         print(t.summary())
     print(report.totals.summary())
     print(f"run {report.run_id}  source fingerprint {report.fingerprint[:16]}")
+    if args.documents is not None:
+        return _index_elsewhere(args)
     if database:
         print(
             "documents: skipped (a database source has no documents/ folder; index a folder of "
-            "reports and notes with `acuity ingest FOLDER --documents-only`)"
+            "reports and notes with `acuity ingest URL --documents DIR`)"
         )
         return 0
     if (args.source / "documents").is_dir():
-        return index_documents(args)
+        return index_documents(args.source, args.index)
     return 0

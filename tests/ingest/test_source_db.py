@@ -1,5 +1,7 @@
 """A database URL as the source: sqlite:/// and duckdb:/// files read into the same pipeline.
 
+PostgreSQL, against a real server, is in ``test_source_pg.py``.
+
 The databases are built by each test from the hand-made export (``handmade.py``): SQLite
 with declared types, its affinities and 0/1 booleans, columns in another order, an extra
 column and a differently cased name; DuckDB with the contract's types.
@@ -253,9 +255,8 @@ def test_a_duckdb_column_of_the_wrong_type_is_an_error(tmp_path):
 @pytest.mark.parametrize(
     "url",
     [
-        "postgresql://acuity:hunter2@db.local:5432/practice",
-        "postgres://acuity:hunter2@db.local/practice?sslmode=require",
         "mysql://root:hunter2@localhost/pm",
+        "mariadb://root:hunter2@localhost:3306/pm?ssl=true",
         "mssql+pyodbc://sa:hunter2@dsn",
     ],
 )
@@ -264,7 +265,8 @@ def test_unsupported_scheme_is_refused_naming_the_supported_ones(url, tmp_path):
     with pytest.raises(UnsupportedSourceError) as info:
         _sync(url, db)
     message = str(info.value)
-    assert "sqlite:///" in message and "duckdb:///" in message and "CSV or Parquet" in message
+    assert "sqlite:///" in message and "duckdb:///" in message and "postgresql://" in message
+    assert "CSV or Parquet" in message
     assert "hunter2" not in message and ":***@" in message
     assert not db.exists()
 
@@ -325,16 +327,16 @@ def test_cli_ingests_a_database_and_skips_documents(tmp_path, monkeypatch, capsy
     assert "documents: skipped" in out
     assert not index.exists()
     assert main(["ingest", url, "--documents-only"]) == 1
-    assert "needs a folder" in capsys.readouterr().err
+    assert "needs a folder, or --documents DIR" in capsys.readouterr().err
 
 
 def test_cli_prints_no_password(tmp_path, monkeypatch, capsys):
     from assistant.cli import main
 
     monkeypatch.setenv("ACUITY_SECRET", SECRET)
-    url = "postgresql://acuity:hunter2@db.local/practice"
+    url = "mysql://acuity:hunter2@db.local/practice"
     assert main(["ingest", url, "--db", str(tmp_path / "wh.duckdb")]) == 1
     captured = capsys.readouterr()
     assert "hunter2" not in captured.err + captured.out
-    assert "postgresql://acuity:***@db.local/practice" in captured.err
+    assert "mysql://acuity:***@db.local/practice" in captured.err
     assert "sqlite:///" in captured.err
