@@ -2,7 +2,9 @@
 
 Sides are joined with FULL JOINs on the group keys (NULL-safe), so a group found on
 either side is kept; ratios divide with NULLIF (NULL when the denominator is missing or
-zero) and, inside a derived metric, a sum or count over no rows counts as 0.
+zero) and, inside a derived metric, a sum or count over no rows counts as 0. A query
+with one plain side and nothing to look up needs no combining: it is that side's own
+SELECT with the final columns, ordered and limited (one SELECT, as one would write it).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlglot import exp
 from semantic_layer.compile_defer import Deferred, LateFilter
 from semantic_layer.compile_exprs import qualify, safe_div
 from semantic_layer.compile_plan import CURRENT, PREVIOUS, Plan, Side
+from semantic_layer.compile_side import is_windowed
 from semantic_layer.errors import CompileError
 from semantic_layer.model import Agg, Metric, MetricType, SemanticModel
 from semantic_layer.query import TIME_GRAINS, FilterOp
@@ -98,7 +101,8 @@ def combine(
     """``WITH <sides>, result AS (<combined>) SELECT * FROM result ORDER BY ... LIMIT ...``.
 
     Dimensions in ``deferred`` are combined on their key and looked up once; the ``late``
-    filters apply to the looked-up rows.
+    filters apply to the looked-up rows. With one side that is a plain aggregation and
+    nothing deferred, the result is that side's SELECT itself (see :func:`_single_select`).
     """
     deferred, late = deferred or {}, late or {}
     sides = plan.sides
@@ -138,12 +142,62 @@ def combine(
                 this=exp.paren(current.copy(), copy=False), expression=exp.paren(previous.copy(), copy=False)
             )
             selects.append(exp.alias_(change, f"{m.name}_change", copy=False))
+    if len(sides) == 1 and not deferred and not is_windowed(plan, sides[0]):
+        single = _single_select(sides[0], side_selects[sides[0].name], selects)
+        return _finish(plan, single, _bucket_order(single))
     combined = combined.select(*selects, copy=False)
     query = exp.Select(expressions=[exp.Star()]).from_(exp.to_table(RESULT), copy=False)
     for s in sides:
         query = query.with_(s.name, as_=side_selects[s.name], copy=False)
     query = query.with_(RESULT, as_=combined, copy=False)
-    order = _order(plan)
+    return _finish(plan, query)
+
+
+def _single_select(side: Side, side_select: exp.Select, selects: list[exp.Expression]) -> exp.Select:
+    """The side's own SELECT, its columns replaced by the output columns ``selects``.
+
+    ``selects`` read the side's columns (``<side>.<column>``); each such reference becomes
+    the side's expression for that column (an aggregate or a group key), so a ratio is
+    ``CAST(COUNT_IF(..) AS DOUBLE) / NULLIF(COUNT_IF(..), 0)`` in place. The grouping,
+    joins and WHERE are the side's, so the rows are the same as through the CTEs; ORDER BY
+    then names the output columns, as it did on ``result``. ``side_select`` is reused (it
+    is built for this query only).
+    """
+    columns = {e.alias: e.this for e in side_select.expressions}
+
+    def inline(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.table == side.name:
+            return columns[node.name].copy()
+        return node
+
+    return side_select.select(
+        *(exp.alias_(s.this.transform(inline, copy=False), s.alias, copy=False) for s in selects),
+        append=False,
+        copy=False,
+    )
+
+
+def _bucket_order(query: exp.Select) -> dict[str, exp.Expression]:
+    """Output columns grouped by an inner expression (a calendar bucket, grouped by its
+    truncation), mapped to that expression: ordering by it gives the same order, and an
+    engine need not match the alias to the GROUP BY (BigQuery fails to: issue 162294746)."""
+    group = query.args.get("group")
+    grouped = set(group.expressions) if group else set()
+    return {
+        s.alias: s.this.this
+        for s in query.selects
+        if isinstance(s, exp.Alias)
+        and isinstance(s.this, exp.Cast)
+        and s.this not in grouped
+        and s.this.this in grouped
+    }
+
+
+def _finish(
+    plan: Plan, query: exp.Select, order_by: Mapping[str, exp.Expression] | None = None
+) -> exp.Select:
+    """``query`` with the result's ORDER BY (``order_by``: what to order a column by) and LIMIT."""
+    order = _order(plan, order_by or {})
     if order:
         query = query.order_by(*order, copy=False)
     if plan.query.limit is not None:
@@ -151,15 +205,18 @@ def combine(
     return query
 
 
-def _order(plan: Plan) -> list[exp.Ordered]:
+def _order(plan: Plan, by: Mapping[str, exp.Expression]) -> list[exp.Ordered]:
     """Requested order first (NULLs last), then time grains and dimensions ascending."""
+
+    def target(name: str) -> exp.Expression:
+        return by[name].copy() if name in by else exp.column(name)
+
     out = [
-        exp.Ordered(this=exp.column(o.field), desc=o.descending, nulls_first=False)
-        for o in plan.query.order_by
+        exp.Ordered(this=target(o.field), desc=o.descending, nulls_first=False) for o in plan.query.order_by
     ]
     used = {o.field for o in plan.query.order_by}
     rest = [d for d in plan.dimensions if d in TIME_GRAINS] + [
         d for d in plan.dimensions if d not in TIME_GRAINS
     ]
-    out += [exp.Ordered(this=exp.column(d), nulls_first=False) for d in rest if d not in used]
+    out += [exp.Ordered(this=target(d), nulls_first=False) for d in rest if d not in used]
     return out

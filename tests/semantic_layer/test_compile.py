@@ -11,6 +11,7 @@ import duckdb
 import pytest
 import sqlglot
 import yaml
+from sqlglot import exp
 
 from semantic_layer.compile import DIALECTS, compile_query, to_sql
 from semantic_layer.errors import CompileError
@@ -446,6 +447,43 @@ def test_allowed_metrics_covers_parts_of_derived_metrics(model):
             allowed_metrics=operational | {"revenue_per_visit"},
         )
     assert "needs revenue" in info.value.reason
+
+
+# one plain side and nothing to look up: the side's own SELECT, no WITH
+ONE_SELECT = {
+    "simple_filtered",
+    "trailing_active",
+    "trailing_by_quarter",
+    "weekday_and_hour",
+    "weekly_minutes",
+    "age_band_nps",
+    "hours_overtime_by_role",
+    "ratio_by_type_top2",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_QUERIES))
+def test_one_select_unless_sides_are_combined(model, name):
+    tree = compile_query(model, SemanticQuery.from_dict(GOLDEN_QUERIES[name]))
+    ctes = [c.alias for c in tree.find_all(exp.CTE)]
+    if name in ONE_SELECT:
+        # no side CTE, no side column names (a ratio is divided in place)
+        assert ctes == [] and "_agg" not in to_sql(tree) and "__" not in to_sql(tree)
+    else:
+        # a dimension looked up by key, several sides, a comparison or a running total
+        assert ctes[-1] == "result"
+
+
+def test_one_select_orders_and_limits_like_the_combined_form(model, tiny):
+    q = {
+        "metrics": ["no_show_rate", "completed_visits"],
+        "dimensions": ["appointment_type"],
+        "time_range": Y2025,
+        "order_by": [{"field": "no_show_rate", "descending": True}],
+    }
+    rows = _rows(model, tiny, **q)
+    assert rows == sorted(rows, key=lambda r: (r[1] is None, -(r[1] or 0), r[0]))
+    assert _rows(model, tiny, **q, limit=1) == rows[:1]
 
 
 def test_compiling_is_pure_and_deterministic(model):

@@ -88,8 +88,31 @@ def test_side_without_groups_counts_with_count_if_and_no_or_filter(model, tiny):
     assert _rows(model, tiny, metrics=q["metrics"], time_range=empty) == [(None, None, None)]
 
 
-def test_side_with_groups_keeps_the_or_filter(model):
-    sql = _sql(
-        model, metrics=["completed_visits", "no_shows"], dimensions=["appointment_type"], time_range=Y2025
+def test_grouped_counts_keep_only_groups_with_a_row_by_having(model, tiny):
+    q = dict(metrics=["completed_visits", "no_shows"], dimensions=["appointment_type"], time_range=Y2025)
+    sql = _sql(model, **q)
+    assert " OR " not in sql.split("GROUP BY")[0]
+    assert (
+        "HAVING COUNT_IF(appointments.status = 'completed') > 0 OR COUNT_IF(appointments.status = 'no_show') > 0"
+        in sql
     )
-    assert "(appointments.status = 'completed' OR appointments.status = 'no_show')" in sql
+    # a type with rows in the period but none completed or a no-show has no group, as with
+    # the OR of the filters in WHERE
+    tiny.execute(
+        "UPDATE appointments SET appointment_type = 'contact_lens_fitting', status = 'cancelled' "
+        "WHERE appointment_id = (SELECT min(appointment_id) FROM appointments "
+        "WHERE scheduled_at >= DATE '2025-01-01' AND scheduled_at < DATE '2026-01-01')"
+    )
+    by_hand = tiny.execute(
+        "SELECT appointment_type, count_if(status = 'completed'), count_if(status = 'no_show') "
+        "FROM appointments WHERE scheduled_at >= DATE '2025-01-01' AND scheduled_at < DATE '2026-01-01' "
+        "AND (status = 'completed' OR status = 'no_show') GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert _rows(model, tiny, **q) == by_hand and by_hand
+
+
+def test_grouped_side_with_other_filtered_aggregates_keeps_the_or_filter(model):
+    sql = _sql(
+        model, metrics=["optical_revenue", "contact_lens_revenue"], dimensions=["location"], time_range=Y2025
+    )
+    assert " OR charges.category = 'contact_lenses'" in sql and "HAVING" not in sql
