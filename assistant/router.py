@@ -100,11 +100,13 @@ DOC_WORDS = {
     "report", "reports", "notice", "notices", "vendor", "supplier", "suppliers", "mentioned", "mention", "said",
     "say", "says", "wrote", "written", "agreed", "announcement", "letter", "handbook", "manual",
     "checklist", "steps", "training", "explanation", "delay", "delays", "problem", "problems", "complaint",
-    "complaints", "incident", "incidents", "agenda",
+    "complaints", "incident", "incidents", "agenda", "huddle", "huddles", "recap", "recaps", "bulletin",
+    "newsletter", "postmortem", "backorder", "backorders",
 }  # fmt: skip
 DOC_LEADS = ("what did", "what was decided", "find the", "find our", "where is the", "how do we", "how do i",
              "how should", "what is the procedure", "what's the procedure", "what is our policy", "what does the",
-             "search for", "look up", "according to", "is there a", "do we have a")  # fmt: skip
+             "search for", "look up", "according to", "is there a", "do we have a", "summarize the",
+             "summarise the", "give me a summary of the")  # fmt: skip
 ACTION_VERBS = {"send", "notify", "remind"}  # ("call", "contact", "message" start KPI questions too)
 OUTSIDE_REASON = (
     "That is outside the practice's data; I can answer questions about its KPIs, reports and notes."
@@ -160,7 +162,8 @@ def route(question: str, knows_metric: Callable[[str], bool] | None = None) -> R
     kpi = _has_kpi_hint(wset) or bool(knows_metric and knows_metric(text))
     if wset & WHY and kpi:
         return Route("both")
-    if strong >= 2 or (strong + leads >= 1 and not kpi):
+    # two signs of a document ("is there a policy ...", "the notes of the huddle") outweigh a KPI word
+    if strong + leads >= 2 or (strong + leads >= 1 and not kpi):
         return Route("documents")
     return Route("kpi")
 
@@ -332,6 +335,7 @@ KPI_HINTS = {
     "rate", "revenue", "visits", "no", "show", "shows", "cancellations", "patients", "sales", "spend", "nps", "wait",
     "hours", "collections", "units", "stock", "appointments", "bookings", "roi", "rise", "rose", "drop", "dropped",
     "fall", "fell", "increase", "increased", "decrease", "decreased", "higher", "lower", "up", "down", "many",
+    "collect", "collected", "sell", "sold", "spent", "booked", "bill", "billed",
 }  # fmt: skip
 
 

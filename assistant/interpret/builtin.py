@@ -80,6 +80,8 @@ class BuiltinInterpreter:
             | language.ORDER_BAD
         )
         vocab |= {w for words in language.METRIC_WORDS.values() for p in words for w in p.split()}
+        self.vocab = vocab
+        self.corrector_known = english_words() | {"long"}
         self.corrector = Corrector(vocab, known=english_words() - vocab)
         self._dims_for: dict[str, set[str]] = {}
 
@@ -119,10 +121,22 @@ class BuiltinInterpreter:
     def parse(self, question: str, as_of: dt.date, *, forward: bool = False) -> Parsed:
         """Words, time and phrases of ``question``."""
         words = self.words(question)
-        time = parse_time(words, as_of, forward=forward)
         stems = stem_all(words)
+        named = self._years_in_names(stems)
+        time = parse_time(["" if i in named else w for i, w in enumerate(words)], as_of, forward=forward)
         mentions = self.lexicon.match(stems, skip=time.used)
         return Parsed(words, stems, time, mentions)
+
+    def _years_in_names(self, stems: list[str]) -> set[int]:
+        """Years that belong to a member's full name ("the Back-to-School Eye Exams 2025 campaign"):
+        the time grammar leaves them to the name, so the year names the member, not a period."""
+        if not any(len(s) == 4 and s.isdigit() for s in stems):
+            return set()
+        out: set[int] = set()
+        for m in self.lexicon.match(stems):
+            if m.kind == "value" and m.end - m.start > 1 and m.targets[0][1] >= 2:
+                out.update(i for i in range(m.start, m.end) if len(stems[i]) == 4 and stems[i].isdigit())
+        return out
 
     def names_metric(self, question: str) -> bool:
         """True when ``question`` names a metric outright (for the router)."""
@@ -139,7 +153,16 @@ class BuiltinInterpreter:
             parsed = self.parse(question, as_of, forward=True)
             readings = resolve(self, parsed, as_of)
         from assistant.interpret.followup import is_followup, merge
+        from assistant.interpret.unknown import clarify_period, clarify_unknown, unknown_names, unread_periods
 
+        metric = (readings.metrics or (list(previous.metrics) if previous is not None else []) or [None])[0]
+        asked = metric and not readings.clarify and not readings.unknown  # unknown breakdowns say so already
+        names = unknown_names(self, question, parsed) if asked else []
+        if names:
+            return clarify_unknown(self, metric, names)
+        periods = unread_periods(parsed) if asked else []
+        if periods:
+            return clarify_period(self, metric, periods)
         if previous is not None and is_followup(parsed, readings):
             return merge(self, previous, parsed, readings, as_of)
         if not readings.metrics and not readings.clarify:

@@ -102,6 +102,8 @@ def merge(
     # filters: the ones this turn names replace those on the same dimension
     filters = [f for f in prev.filters if f.dimension not in r.named_filter_dims]
     filters += [f for f in r.filters if f not in filters]
+    if not r.named_metric:
+        metrics = tuple(_unfiltered(interp, m, r.named_filter_dims) for m in metrics)
     if any(w in ("all", "every", "overall", "total", "across") for w in p.words) and not r.named_filter_dims:
         named = set(r.named_dims) | set(r.mentioned_dims)
         filters = [f for f in filters if f.dimension not in named]  # "now for all locations"
@@ -152,6 +154,41 @@ def merge(
         limit=limit,
     )
     return Interpretation("query", q, followup=True, notes=list(r.notes))
+
+
+def _unfiltered(interp: BuiltinInterpreter, metric: str, dims) -> str:
+    """A metric whose definition filters the column a follow-up now filters ("optical revenue by
+    location" then "and for contact lenses?") gives way to the same measure without that filter
+    (revenue), so the new member is not ANDed with the definition's own members (no rows)."""
+    from sqlglot import exp
+
+    m = interp.model.metrics.get(metric)
+    meas = getattr(m, "measure", None)
+    if m is None or meas is None or meas.filter_tree is None or m.numerator is not None:
+        return metric
+    own = {c.name for c in meas.filter_tree.find_all(exp.Column)}
+    hit = False
+    for d in dims:
+        dim = interp.model.dimensions.get(d)
+        for src in getattr(dim, "sources", ()):
+            if src.table == m.table and {c.name for c in src.tree.find_all(exp.Column)} & own:
+                hit = True
+    if not hit:
+        return metric
+    for other in interp.model.metrics.values():
+        om = other.measure
+        if (
+            other.type == m.type
+            and other.table == m.table
+            and other.time_column == m.time_column
+            and om is not None
+            and om.filter is None
+            and om.agg == meas.agg
+            and om.expr == meas.expr
+            and other.numerator is None
+        ):
+            return other.name
+    return metric
 
 
 def _year_back(p: Parsed, prev: SemanticQuery, as_of: dt.date):

@@ -181,8 +181,8 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
 }
 
 # Ranking words: (descending?) — "best"/"worst" depend on the metric's good direction.
-ORDER_DESC = {"highest", "most", "largest", "biggest", "greatest", "max", "maximum", "top", "busiest", "peak", "high", "more", "leading", "longest", "busier"}  # fmt: skip
-ORDER_ASC = {"lowest", "least", "fewest", "smallest", "min", "minimum", "bottom", "slowest", "quietest", "low", "less", "shortest"}  # fmt: skip
+ORDER_DESC = {"highest", "most", "largest", "biggest", "greatest", "max", "maximum", "top", "busiest", "peak", "high", "more", "leading", "longest", "busier", "lengthiest"}  # fmt: skip
+ORDER_ASC = {"lowest", "least", "fewest", "smallest", "min", "minimum", "bottom", "slowest", "quietest", "low", "less", "shortest", "quickest", "fastest"}  # fmt: skip
 ORDER_GOOD = {"best", "strongest"}
 ORDER_BAD = {"worst", "weakest", "poorest"}
 

@@ -116,6 +116,15 @@ def adjacent_number(words: list[str], i: int, before: bool = True) -> int | None
     return None
 
 
+PERSON_DIMENSIONS = ("provider", "staff_member")
+
+
+def _person_dimension(interp: BuiltinInterpreter, metric: str) -> str | None:
+    """The people a metric can be ranked by: its providers, else its staff members."""
+    avail = interp.dims_for(metric)
+    return next((d for d in PERSON_DIMENSIONS if d in avail), None)
+
+
 def order(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
     words = p.words
     desc: bool | None = None
@@ -150,5 +159,9 @@ def order(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
             r.dimensions.append(grain)
         elif p.has("day") and not p.time.grain:
             r.dimensions.append("day")
+        elif "who" in words[:2] and r.metrics:
+            person = _person_dimension(interp, r.metrics[0])
+            if person:
+                r.dimensions.append(person)  # "who saw the most patients": ranked by person
     if r.metrics and (r.dimensions or p.time.grain):
         r.order_by = [OrderBy(r.metrics[0], desc)]

@@ -128,9 +128,15 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
 def _how_long(p: Parsed) -> bool:
     """'how long do exams take', 'how much time do visits take': a duration."""
     w = p.words
-    return any(w[i] == "how" and w[i + 1] == "long" for i in range(len(w) - 1)) or (
-        p.has("take", "takes", "last") and p.has("time", "minutes")
+    return (
+        any(w[i] == "how" and w[i + 1] == "long" for i in range(len(w) - 1))
+        or (p.has("take", "takes", "last") and p.has("time", "minutes"))
+        or p.has(*DURATION_WORDS)  # "the shortest visits", "the longest exams": a length, not a count
     )
+
+
+# Words that measure a visit's length: with "visits" or "exams" they ask for the duration.
+DURATION_WORDS = ("shortest", "longest", "quickest", "fastest", "lengthiest")
 
 
 def _available(interp: BuiltinInterpreter, metrics: list[str]) -> set[str]:
@@ -166,11 +172,25 @@ def _values(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Readings)
         )
         top_dim = cands[0][0]
         same = sorted({v for d, v, _ in cands if d == top_dim})
+        if len(same) > 1 and top_dim == "campaign":
+            same = _named_for_the_year(same, p) or same
         if len(same) > 1 and top_dim in ("provider", "staff_member", "campaign"):
             r.clarify = f"Which one do you mean by '{m.phrase}'?"
             r.choices = same[:4]
         picked.append((top_dim, same[0]))
     return picked
+
+
+def _named_for_the_year(members: list[str], p: Parsed) -> list[str]:
+    """Campaigns run every year under one name: within one calendar year ("the Dry Eye Relief
+    Texts campaign in 2025") the name without its year means that year's campaign."""
+    tr = p.time.time_range
+    if tr is None or tr.start is None or tr.end is None:
+        return []
+    year = tr.start.year
+    if (tr.end - dt.timedelta(days=1)).year != year:
+        return []
+    return [v for v in members if str(year) in v.split()]
 
 
 def _own_tables(interp: BuiltinInterpreter, metrics: list[str]) -> set[str]:

@@ -70,10 +70,18 @@ _COMPARE_SHIFT = {  # "X over X" and the unit the comparison shifts by
 _UNIT_ORDER = ("day", "week", "month", "quarter", "year")
 
 
-def _second_period(main: Period, other: Period) -> TimeRange:
+# Words that name a period relative to the one already named ("Q2 2026 vs the previous quarter"),
+# where "last" names one relative to today ("Q2 2026 vs last quarter").
+_ANAPHORIC = {"previous", "prior", "preceding"}
+
+
+def _second_period(main: Period, other: Period, anaphoric: bool = False) -> TimeRange:
     """The comparison range when a question names two periods ("X vs Y")."""
     if other.range == main.range:
         return previous_period(main)  # "last month vs the previous month"
+    if anaphoric and not main.relative and other.unit in _UNIT_ORDER and main.start is not None:
+        # "Q2 2026 compared with the previous quarter", "March vs the prior year": before the named one
+        return previous_period(main) if other.unit == main.unit else shift_range(main.range, other.unit, -1)
     if other.relative and other.unit in _UNIT_ORDER:
         same_unit = main.unit == other.unit and main.to_date
         smaller = main.unit in _UNIT_ORDER and _UNIT_ORDER.index(main.unit) < _UNIT_ORDER.index(other.unit)
@@ -121,6 +129,13 @@ def _compare_marker(p: TimeParser, i: int) -> tuple[str, int] | None:
     return None
 
 
+def _period_follows(p: TimeParser, i: int) -> bool:
+    """True when a period (or a comparison phrase) starts at token ``i``, after lead words."""
+    while p.tok(i) in LEAD:
+        i += 1
+    return bool(p.tok(i)) and (p.atom(i) is not None or _compare_marker(p, i) is not None)
+
+
 def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> TimeParse:
     """Find the time words in ``toks`` and resolve them against ``as_of``."""
     p = TimeParser(toks, as_of, forward)
@@ -138,6 +153,9 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
             i = marker[1]
             continue
         if w in VS or w in ("compared", "compare", "comparing", "relative"):
+            if w in VS and not _period_follows(p, i + 1):
+                i += 1  # "Dr. Kim vs Dr. Lee last year": members compared, not periods
+                continue
             vs_at = len(periods)
             out.used.add(i)
             if toks[i + 1 : i + 2] and toks[i + 1] in ("to", "with", "against"):
@@ -197,7 +215,8 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
         out.period = main
         out.time_range = main.range
         if len(periods) > 1:
-            out.compare_range = _second_period(main, periods[1][0])
+            other, at = periods[1]
+            out.compare_range = _second_period(main, other, toks[at] in _ANAPHORIC)
     if compare_unit and out.compare_range is None:
         if out.period is None:
             unit = "year" if compare_unit == "prev" else compare_unit

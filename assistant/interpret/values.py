@@ -101,7 +101,9 @@ def spellings(dimension: str, value: str) -> list[tuple[str, int]]:
     for alias, prio in out:
         k = key(alias)
         from_table = alias in language.VALUE_WORDS.get(value, ())
-        if k and (from_table or (len(k) > 1 and k not in _NOT_ALONE)):
+        # a name spelled as written ("Dailies") is kept even when its stem is an everyday word
+        as_written = alias == value and value.lower() not in _NOT_ALONE and not value.islower()
+        if k and (from_table or as_written or (len(k) > 1 and k not in _NOT_ALONE)):
             keep.append((alias, prio))
     return keep
 
