@@ -337,3 +337,22 @@ class FakeScrubber:
                 text = text.replace(name, "[NAME]")
             out.append(text)
         return out
+
+
+def check_one_changed_one_added(first, second, db) -> None:
+    """After one appointment changed and A9 was added: one row updated, one inserted, statuses as expected."""
+    import duckdb
+
+    assert (second.table("appointments").inserted, second.table("appointments").updated) == (1, 1)
+    assert second.totals.inserted == 1 and second.totals.updated == 1
+    assert second.fingerprint != first.fingerprint
+    wh = duckdb.connect(str(db), read_only=True)
+    status = dict(wh.execute("SELECT appointment_id, status FROM appointments").fetchall())
+    wh.close()
+    assert status == {
+        "A0": "completed",
+        "A1": "no_show",
+        "A2": "completed",
+        "A3": "completed",
+        "A9": "completed",
+    }
