@@ -114,6 +114,7 @@ class Engine:
         # configured like the executor's, so that one process opens the file one way only
         self.values = load_value_index(self.model, db_path, config=connection_config(timeout_s))
         self.interpreter = BuiltinInterpreter(self.model, self.values)
+        self.rollups = _load_rollups(self.model, db_path, connection_config(timeout_s))
         self._prepared: OrderedDict[tuple[str, Any], Any] = OrderedDict()
         self._prepared_lock = threading.Lock()
         self.data_ends: dict[tuple[Any, ...], dt.date | None] = {}  # last day with data, per metric and end
@@ -132,16 +133,33 @@ class Engine:
             if hit is not None:
                 self._prepared.move_to_end(key)
                 return hit
-        tree = compile_query(self.model, q, allowed_metrics=access.allowed_metrics)
+        rollups = tuple(r for r in self.rollups if r.usable_by(access))
+        tree = compile_query(self.model, q, allowed_metrics=access.allowed_metrics, rollups=rollups)
+        catalog = {**self.catalog, **{r.name: r.catalog_columns(access) for r in rollups}}
         # the guard re-parses the rendered SQL: what it checks is exactly the text that runs
-        guarded = guard_sql(
-            to_sql(tree, "duckdb"), catalog=self.catalog, access=access, max_rows=self.max_rows
-        )
+        guarded = guard_sql(to_sql(tree, "duckdb"), catalog=catalog, access=access, max_rows=self.max_rows)
         with self._prepared_lock:
             self._prepared[key] = guarded
             while len(self._prepared) > 512:
                 self._prepared.popitem(last=False)
         return guarded
+
+
+def _load_rollups(model: Any, db_path: Path, config: dict[str, Any]) -> tuple[Any, ...]:
+    """The warehouse's up-to-date rollups (semantic_layer/rollup.py); none when it cannot be read."""
+    import duckdb
+
+    from semantic_layer.rollup import available_rollups
+
+    try:
+        con = duckdb.connect(str(db_path), read_only=True, config=config)
+    except duckdb.Error as exc:
+        log.warning("rollups not read from %s: %s", db_path, exc)
+        return ()
+    try:
+        return tuple(available_rollups(model, con))
+    finally:
+        con.close()
 
 
 _ENGINES: dict[tuple[str, float, float, int], Engine] = {}

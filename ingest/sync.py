@@ -8,8 +8,9 @@ The run works on a copy of the warehouse file (``.<name>.<run>.building`` next t
 replaces the original with ``os.replace`` only when every table has loaded: any failure
 leaves the warehouse byte-identical to before. Source rows are staged in memory (the
 identifiers never touch the warehouse file), checked by set queries, de-identified and
-upserted by primary key; bad rows go to ``quarantine``; each run is recorded in
-``sync_runs`` and ``sync_run_tables``.
+upserted by primary key; bad rows go to ``quarantine``; the daily rollups are rebuilt
+from the final rows (:mod:`ingest.rollups`); each run is recorded in ``sync_runs`` and
+``sync_run_tables``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from ingest.load import (
     upsert,
 )
 from ingest.quarantine import quarantine
+from ingest.rollups import build_rollups
 from ingest.source import ExportFolder, Source, SourceTable
 from ingest.source_db import open_database
 from ingest.source_url import is_database_url
@@ -167,6 +169,7 @@ def sync_export(
             run(con, template("CREATE TABLE :t (patient_id VARCHAR, patient_key VARCHAR)", t=table(KEYMAP)))
             sync = _Run(con, run_id, as_of, secret, progress, scrubber_factory or _default_scrubber)
             reports = tuple(sync.table(st) for st in src.tables)
+            build_rollups(con, run_id)  # from the final rows, in the same building copy
             ended = dt.datetime.now().replace(microsecond=0)
             fp = fp_future.result() if fp_future is not None else src.fingerprint()
             report = SyncReport(run_id, fp, started, ended, as_of, reports)

@@ -52,7 +52,7 @@ class Deferred:
         return f"{self.name}__{self.table}"
 
 
-def _one_step(model: SemanticModel, dimension: str, fact: str) -> tuple[Join, exp.Expression] | None:
+def one_step(model: SemanticModel, dimension: str, fact: str) -> tuple[Join, exp.Expression] | None:
     found = model.dimension_path(dimension, fact)
     if found is None:
         return None
@@ -76,7 +76,7 @@ def deferred_dimensions(model: SemanticModel, plan: Plan) -> dict[str, Deferred]
     for d in plan.dimensions:
         if d in TIME_GRAINS or not model.dimensions[d].group_by_key:
             continue
-        steps = {s.name: _one_step(model, d, s.table) for s in plan.sides}
+        steps = {s.name: one_step(model, d, s.table) for s in plan.sides}
         if any(v is None for v in steps.values()):
             continue
         tables = {j.to_table for j, _ in steps.values()}  # type: ignore[misc]
@@ -118,7 +118,7 @@ def late_filters(model: SemanticModel, plan: Plan, deferred: dict[str, Deferred]
     for i, f in enumerate(plan.query.filters):
         if f.dimension in TIME_GRAINS:
             continue
-        steps = [_one_step(model, f.dimension, s.table) for s in plan.sides]
+        steps = [one_step(model, f.dimension, s.table) for s in plan.sides]
         if any(st is None for st in steps) or any(st[1] != steps[0][1] for st in steps):  # type: ignore[index]
             continue
         for dim in deferred.values():

@@ -146,7 +146,7 @@ def _shift(q: SemanticQuery, grains: tuple[str, ...]) -> Shift | None:
     return Shift(days, "DAY")
 
 
-def _window_of(m: Metric) -> MetricType:
+def window_of(m: Metric) -> MetricType:
     return m.type if m.type in (MetricType.CUMULATIVE, MetricType.TRAILING) else MetricType.SIMPLE
 
 
@@ -161,7 +161,7 @@ def plan_query(model: SemanticModel, q: SemanticQuery, allowed_metrics: frozense
     for m in metrics:
         all_leaves += [x for x in leaves(model, m) if x not in all_leaves]
     for leaf in all_leaves:
-        window = _window_of(leaf)
+        window = window_of(leaf)
         if window is MetricType.TRAILING and grains:
             if len(grains) > 1 or grains[0] not in CALENDAR_GRAINS or q.compare_range:
                 raise CompileError(

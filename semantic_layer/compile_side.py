@@ -28,7 +28,7 @@ from semantic_layer.model import Agg, Join, MetricType, SemanticModel
 from semantic_layer.query import TIME_GRAINS, FilterOp
 
 
-class _Joins:
+class Joins:
     """Aliases and JOIN clauses of one side, one per distinct join path from the fact table.
 
     Paths used by a dimension are INNER joins (a row without the dimension's value has no
@@ -83,9 +83,8 @@ class _Joins:
         return self.alias_of_path(path, inner=False)
 
 
-def _time(side: Side, model: SemanticModel, base: str) -> exp.Expression:
-    """The side's date column, moved by the comparison shift for the previous period."""
-    t: exp.Expression = exp.column(side.time_column, table=base)
+def shifted(side: Side, t: exp.Expression) -> exp.Expression:
+    """The side's date expression ``t``, moved by the comparison shift for the previous period."""
     if side.shift:
         t = exp.DateAdd(
             this=t, expression=exp.Literal.number(side.shift.amount), unit=exp.var(side.shift.unit)
@@ -93,10 +92,12 @@ def _time(side: Side, model: SemanticModel, base: str) -> exp.Expression:
     return t
 
 
-def _dimension_expr(model: SemanticModel, joins: _Joins, side: Side, name: str) -> exp.Expression:
+def dimension_expr(model: SemanticModel, joins: Joins, side: Side, name: str) -> exp.Expression:
     table = model.tables[side.table]
     if name in TIME_GRAINS:
-        return grain_expr(name, _time(side, model, side.table), table.time_columns[side.time_column])
+        return grain_expr(
+            name, shifted(side, exp.column(side.time_column, table=side.table)), table.time_columns[side.time_column]
+        )
     found = model.dimension_path(name, side.table)
     if found is None:
         raise CompileError(f"dimension '{name}' cannot be reached from table '{side.table}'", dimension=name)
@@ -106,7 +107,7 @@ def _dimension_expr(model: SemanticModel, joins: _Joins, side: Side, name: str) 
     return qualify(src.tree, lambda t: joins.alias_of_table(src.table, alias, t), metric_time)
 
 
-def _period_filter(side: Side, t: exp.Expression) -> list[exp.Expression]:
+def period_filter(side: Side, t: exp.Expression) -> list[exp.Expression]:
     r = side.time_range
     if side.window is MetricType.TRAILING:
         if r is None:
@@ -127,7 +128,7 @@ def _period_filter(side: Side, t: exp.Expression) -> list[exp.Expression]:
     return out
 
 
-def _agg_value(model: SemanticModel, joins: _Joins, side: Side, agg: AggColumn) -> exp.Expression | None:
+def agg_value(model: SemanticModel, joins: Joins, side: Side, agg: AggColumn) -> exp.Expression | None:
     """Row-level value of an aggregate (for a conversion: 1.0 when the follow-up exists)."""
     m, base = agg.metric, side.table
     if m.type is MetricType.CONVERSION and m.conversion is not None:
@@ -159,9 +160,9 @@ def _agg_value(model: SemanticModel, joins: _Joins, side: Side, agg: AggColumn) 
 
 
 def _filter_expr(
-    model: SemanticModel, joins: _Joins, side: Side, dim: str, op: FilterOp, values: tuple[str, ...]
+    model: SemanticModel, joins: Joins, side: Side, dim: str, op: FilterOp, values: tuple[str, ...]
 ) -> exp.Expression:
-    target = _dimension_expr(model, joins, side, dim)
+    target = dimension_expr(model, joins, side, dim)
     if dim in TIME_GRAINS:
         lits = [grain_literal(dim, v) for v in values]
     else:
@@ -186,7 +187,7 @@ def build_side(
     """
     deferred = deferred or {}
     base = side.table
-    joins = _Joins(model, base)
+    joins = Joins(model, base)
     buckets, lowest = (
         _trailing_buckets(plan, side)
         if side.window is MetricType.TRAILING and plan.grains()
@@ -199,7 +200,7 @@ def build_side(
             d,
             exp.column(d, table=BUCKETS)
             if buckets is not None and d in TIME_GRAINS
-            else _dimension_expr(model, joins, side, d),
+            else dimension_expr(model, joins, side, d),
         )
         for d in plan.dimensions
     ]
@@ -207,7 +208,7 @@ def build_side(
     if buckets is not None and lowest is not None and side.time_range is not None:
         where = [t >= date_lit(lowest), t < date_lit(side.time_range.end)]
     else:
-        where = _period_filter(side, t)
+        where = period_filter(side, t)
     where += [
         _filter_expr(model, joins, side, f.dimension, f.op, f.values)
         for i, f in enumerate(plan.query.filters)
@@ -242,7 +243,7 @@ def build_side(
         # none matches any filter, counts are 0 (as a single count metric's) instead of NULL
     selects = [exp.alias_(e, name, copy=False) for name, e in keys]
     for a, cond in zip(side.aggs, conditions, strict=True):
-        value = _agg_value(model, joins, side, a)
+        value = agg_value(model, joins, side, a)
         selects.append(
             exp.alias_(
                 aggregate(a.measure.agg, value, None if shared is not None else cond), a.name, copy=False

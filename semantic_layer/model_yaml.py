@@ -35,7 +35,7 @@ from semantic_layer.model import (
     VerifiedQuery,
 )
 
-SKIPPED_FILES = ("roles.yaml",)  # owned by semantic_layer.roles
+SKIPPED_FILES = ("roles.yaml", "rollups.yaml")  # owned by semantic_layer.roles and .rollup
 TOP_LEVEL_KEYS = ("tables", "metrics", "dimensions", "time_grains", "verified_queries")
 E = TypeVar("E", bound=Enum)
 

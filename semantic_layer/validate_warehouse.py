@@ -35,7 +35,6 @@ def validate_against_warehouse(model: SemanticModel, con: Any) -> list[Problem]:
                 out.append(
                     _p(
                         t.loc,
-                        "warehouse",
                         f"time column '{t.name}.{col}' is {actual}, model says {typ.value}",
                     )
                 )

@@ -1,0 +1,439 @@
+"""Daily rollups: exact pre-aggregations of the fact tables, built by a sync, read by the compiler.
+
+A rollup (``models/rollups.yaml``) is one table per (fact table, dimension list): a row
+per day and combination of the dimensions' values, with every additive measure of the
+fact's metrics decomposed so that any period of whole days re-aggregates exactly:
+
+- ``<day>``: the metrics' date column as a date;
+- ``<dimension>``: the dimension's value; ``<dimension>__key``: the fact's key column
+  for a dimension the compiler groups by key (location, provider, campaign);
+  ``<dimension>__matched``: whether the dimension's joins found a row (a fact side
+  joins a dimension INNER, so a row without it has no group and passes no filter);
+- per aggregate column of a side (``revenue``, ``no_show_rate__num``, ...):
+  ``<agg>__v`` its count or sum (of the average's values for an average or a
+  conversion), ``<agg>__n`` the count of those values (averages), ``<agg>__f`` the rows
+  where the measure's own filter holds (a grouped side keeps a group only when some
+  row passes a filter, as the WHERE of the fact side does).
+
+Tables are LEFT joined while building, so no row is lost to a dimension it is not asked
+for; each measure is computed by the same expressions as the fact side
+(:mod:`semantic_layer.compile_side`), which is what makes the two agree.
+
+:func:`rollup_side` is the compiler's other way to build a side: it returns None unless
+one rollup holds every dimension, filter and measure the side needs (calendar grains
+and weekdays only; no distinct counts, running totals or trailing windows). The
+compiler stays pure: which rollups exist is the caller's (:func:`available_rollups`
+reads the registry a sync writes, and keeps a rollup only when its definition is the
+current model's and it was built by the warehouse's latest sync over the same rows).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlglot import exp
+
+from semantic_layer.compile_defer import Deferred, LateFilter, one_step
+from semantic_layer.compile_exprs import aggregate, grain_expr, grain_literal, qualify, safe_div
+from semantic_layer.compile_plan import CURRENT, AggColumn, Plan, Side, plan_query, window_of
+from semantic_layer.compile_side import Joins, dimension_expr, group_expr, period_filter, shifted, agg_value
+from semantic_layer.errors import ModelError, Problem
+from semantic_layer.model import Agg, MetricType, SemanticModel, TimeType
+from semantic_layer.query import TIME_GRAINS, FilterOp, SemanticQuery
+
+log = logging.getLogger(__name__)
+
+ROLLUPS_FILE = Path(__file__).with_name("models") / "rollups.yaml"
+PREFIX = "rollup_"
+PREPARED = "_rollup_rows_"  # temporary tables of a build: a costly per-row value, computed once
+ROW = "__row"
+REGISTRY = "sync_rollups"  # a bookkeeping table ("sync_" tables are never in a catalog)
+LAYOUT = "1"  # part of every digest: bump when the table layout changes
+DAY = "day"
+GRAINS = frozenset({"day", "week", "month", "quarter", "year", "day_of_week"})  # whole days
+_DECOMPOSABLE = (Agg.COUNT, Agg.SUM, Agg.AVG)
+
+
+@dataclass(frozen=True)
+class RollupAgg:
+    """How one aggregate column of a side is kept: ``kind`` count | sum | avg."""
+
+    kind: str
+    metric: str
+    filtered: bool
+    flag_is_value: bool = False  # a filtered row count: its ``__v`` is the ``__f`` too
+
+    def flag(self, name: str) -> str:
+        """The column counting the rows where the measure's filter holds."""
+        return f"{name}__v" if self.flag_is_value else f"{name}__f"
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One rollup table: its definition, the SELECT that builds it and (once built) its size."""
+
+    name: str
+    fact: str
+    time_column: str
+    dimensions: tuple[str, ...]
+    keys: Mapping[str, str]  # dimension grouped by key -> fact column
+    matched: frozenset[str]  # dimensions with a ``__matched`` column
+    aggs: Mapping[str, RollupAgg]
+    select: exp.Select = field(repr=False, compare=False)
+    prepared: Mapping[str, exp.Select] = field(default_factory=dict, repr=False, compare=False)
+    digest: str = ""
+    sources: frozenset[str] = frozenset()
+    rows: int = 0
+
+    @property
+    def columns(self) -> dict[str, str | None]:
+        """Every column, mapped to the metric whose measure it holds (None: a group column)."""
+        out: dict[str, str | None] = {DAY: None}
+        for d in self.dimensions:
+            out[d] = None
+            if d in self.keys:
+                out[f"{d}__key"] = None
+            if d in self.matched:
+                out[f"{d}__matched"] = None
+        for name, a in self.aggs.items():
+            out[f"{name}__v"] = a.metric
+            if a.kind == "avg":
+                out[f"{name}__n"] = a.metric
+            if a.filtered and not a.flag_is_value:
+                out[f"{name}__f"] = a.metric
+        return out
+
+    def usable_by(self, access: Any) -> bool:
+        """Whether ``access`` may read this rollup: every location (a rollup's rows mix the
+        location-scoped rows of several tables) and no denied column in a table it reads."""
+        if getattr(access, "location_ids", None) is not None:
+            return False
+        denied = getattr(access, "denied_columns", frozenset())
+        return not any(t in self.sources for t, _ in denied)
+
+    def catalog_columns(self, access: Any) -> frozenset[str]:
+        """The columns ``access`` may read: group columns and the measures of its metrics."""
+        allows = getattr(access, "allows_metric", lambda _m: True)
+        return frozenset(c for c, m in self.columns.items() if m is None or allows(m))
+
+
+# ---------------------------------------------------------------- definitions
+
+
+def _bad(message: str) -> ModelError:
+    return ModelError([Problem(ROLLUPS_FILE.name, 0, "rollups", message)])
+
+
+def load_specs(path: Path | None = None) -> list[tuple[str, tuple[str, ...]]]:
+    """The (fact table, dimensions) entries of ``rollups.yaml``; raises ModelError when malformed."""
+    p = path or ROLLUPS_FILE
+    if not p.is_file():
+        return []
+    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    out = []
+    for i, entry in enumerate(data.get("rollups") or []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("table"), str):
+            raise _bad(f"rollup {i + 1} needs a `table`")
+        dims = entry.get("dimensions") or []
+        if not isinstance(dims, list) or not all(isinstance(d, str) for d in dims):
+            raise _bad(f"rollup {i + 1} ({entry['table']}): `dimensions` must be a list of names")
+        out.append((entry["table"], tuple(dims)))
+    return out
+
+
+def define_rollups(model: SemanticModel, specs: Iterable[tuple[str, Sequence[str]]]) -> list[Rollup]:
+    """The rollups of ``specs`` over ``model``; raises ModelError naming a bad entry."""
+    out: list[Rollup] = []
+    for fact, dims in specs:
+        out += _define(model, fact, tuple(dims))
+    names = [r.name for r in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise _bad(f"rollups defined twice: {', '.join(dup)}")
+    return out
+
+
+def model_rollups(model: SemanticModel, path: Path | None = None) -> list[Rollup]:
+    """The rollups ``rollups.yaml`` defines over ``model``."""
+    return define_rollups(model, load_specs(path))
+
+
+def _define(model: SemanticModel, fact: str, dims: tuple[str, ...]) -> list[Rollup]:
+    if fact not in model.tables:
+        raise _bad(f"unknown table '{fact}'")
+    for d in dims:
+        if d not in model.dimensions:
+            raise _bad(f"unknown dimension '{d}' (table {fact})")
+        if model.dimension_path(d, fact) is None:
+            raise _bad(f"dimension '{d}' cannot be reached from '{fact}'")
+    by_time: dict[str, list[str]] = {}
+    for m in model.metrics.values():
+        if m.table == fact and window_of(m) is MetricType.SIMPLE and m.time_column:
+            measures = [m.numerator, m.denominator] if m.type is MetricType.RATIO else [m.measure]
+            if all(x is not None and x.agg in _DECOMPOSABLE for x in measures):
+                by_time.setdefault(m.time_column, []).append(m.name)
+    out = []
+    for time_column, metrics in by_time.items():
+        suffix = "" if len(by_time) == 1 else f"__{time_column}"
+        name = f"{PREFIX}{fact}__{'_'.join(dims) or 'all'}{suffix}"
+        out.append(_build_definition(model, name, fact, time_column, dims, metrics))
+    if not out:
+        raise _bad(f"table '{fact}' has no metric a rollup can hold")
+    return out
+
+
+def _build_definition(
+    model: SemanticModel, name: str, fact: str, time_column: str, dims: tuple[str, ...], metrics: list[str]
+) -> Rollup:
+    plan = plan_query(model, SemanticQuery(metrics=tuple(metrics)))
+    (side,) = [s for s in plan.sides if s.window is MetricType.SIMPLE and s.period == CURRENT]
+    joins = Joins(model, fact)
+    base = exp.column(time_column, table=fact)
+    groups: list[tuple[str, exp.Expression]] = [(DAY, exp.cast(base, exp.DataType.Type.DATE))]
+    keys: dict[str, str] = {}
+    matched: set[str] = set()
+    extra_joins: list[exp.Join] = []
+    for d in dims:
+        found = model.dimension_path(d, fact)
+        assert found is not None
+        groups.append((d, dimension_expr(model, joins, side, d)))
+        step = one_step(model, d, fact) if model.dimensions[d].group_by_key else None
+        if step is not None:
+            keys[d] = step[0].on[0][0]
+            groups.append((f"{d}__key", exp.column(keys[d], table=fact)))
+        path = found[1]
+        if path:
+            alias = joins.alias_of_path(path)
+            target = exp.column(path[-1].on[0][1], table=alias)
+            groups.append((f"{d}__matched", exp.Is(this=target, expression=exp.Not(this=exp.Null()))))
+            matched.add(d)
+    measures: list[tuple[str, exp.Expression]] = []
+    aggs: dict[str, RollupAgg] = {}
+    prepared: dict[str, exp.Select] = {}
+    for a in side.aggs:
+        cond = (
+            qualify(a.measure.filter_tree, lambda t: joins.alias_of_table(fact, fact, t))
+            if a.measure.filter_tree is not None
+            else None
+        )
+        value = agg_value(model, joins, side, a)
+        if a.metric.type is MetricType.CONVERSION and value is not None:
+            # the follow-up lookup is the costly part: one table of (row, value) for the
+            # rows the measure counts, shared by every rollup of the fact
+            value, prepared[f"{PREPARED}{fact}__{a.name}"] = _prepared(fact, a.name, value, cond)
+            alias = f"{PREPARED}{a.name}"
+            joins_extra = exp.Join(
+                this=exp.to_table(f"{PREPARED}{fact}__{a.name}").as_(alias, table=True),
+                on=exp.column(ROW, table=alias).eq(exp.column("rowid", table=fact)),
+                side="LEFT",
+            )
+            value = exp.column(f"{a.name}__x", table=alias)
+            extra_joins.append(joins_extra)
+        if a.measure.agg is Agg.COUNT:
+            kind, v = "count", aggregate(Agg.COUNT, value, cond)
+        elif a.measure.agg is Agg.SUM:
+            kind, v = "sum", aggregate(Agg.SUM, value, cond)
+        else:
+            kind, v = "avg", aggregate(Agg.SUM, value, cond)
+            measures.append((f"{a.name}__n", aggregate(Agg.COUNT, value, cond)))
+        measures.append((f"{a.name}__v", v))
+        counts_rows = kind == "count" and value is None
+        if cond is not None and not counts_rows:
+            measures.append((f"{a.name}__f", exp.CountIf(this=cond.copy())))
+        aggs[a.name] = RollupAgg(kind, a.metric.name, cond is not None, cond is not None and counts_rows)
+    joins.inner.clear()  # LEFT: a row lacking one dimension still counts for the others
+    select = exp.Select(
+        expressions=[exp.alias_(e, n, copy=False) for n, e in (*groups, *measures)]
+    ).from_(exp.to_table(fact).as_(fact, table=True), copy=False)
+    for j in [*joins.clauses, *extra_joins]:
+        select = select.join(j, copy=False)
+    select = select.group_by(*(e.copy() for _, e in groups), copy=False)
+    text = "\n".join(q.sql(dialect="duckdb") for q in (*prepared.values(), select))
+    digest = hashlib.sha256(f"{LAYOUT}\n{name}\n{text}".encode()).hexdigest()[:16]
+    sources = frozenset(
+        t.name for q in (select, *prepared.values()) for t in q.find_all(exp.Table) if not t.name.startswith(PREPARED)
+    )
+    return Rollup(
+        name, fact, time_column, dims, keys, frozenset(matched), aggs, select, prepared, digest, sources
+    )
+
+
+def _prepared(
+    fact: str, name: str, value: exp.Expression, cond: exp.Expression | None
+) -> tuple[exp.Expression, exp.Select]:
+    """``SELECT rowid AS __row, <value> AS <name>__x FROM fact [WHERE cond]``: the rows the
+    measure aggregates, with their value (the fact side computes the same per row)."""
+    q = exp.select(
+        exp.alias_(exp.column("rowid", table=fact), ROW), exp.alias_(value, f"{name}__x")
+    ).from_(exp.to_table(fact).as_(fact, table=True))
+    if cond is not None:
+        q = q.where(cond.copy())
+    return value, q
+
+
+# ---------------------------------------------------------------- compiling a side from a rollup
+
+
+def rollup_side(
+    model: SemanticModel,
+    plan: Plan,
+    side: Side,
+    deferred: Mapping[str, Deferred],
+    late: Mapping[int, LateFilter] | Sequence[int],
+    rollups: Sequence[Rollup],
+) -> exp.Select | None:
+    """The side's SELECT over the smallest rollup that answers it exactly, or None."""
+    if side.window is not MetricType.SIMPLE or not rollups:
+        return None
+    grouped: set[str] = set()
+    by_key: set[str] = set()
+    for d in plan.dimensions:
+        if d in TIME_GRAINS:
+            if d not in GRAINS:
+                return None
+        elif d in deferred:
+            by_key.add(d)
+        else:
+            grouped.add(d)
+    filters = [(i, f) for i, f in enumerate(plan.query.filters) if i not in late]
+    for _, f in filters:
+        if f.dimension in TIME_GRAINS and f.dimension not in GRAINS:
+            return None
+    needed = grouped | {f.dimension for _, f in filters if f.dimension not in TIME_GRAINS}
+    fits = [
+        r
+        for r in rollups
+        if r.fact == side.table
+        and r.time_column == side.time_column
+        and needed <= set(r.dimensions)
+        and all(r.keys.get(d) == deferred[d].fact_keys.get(side.name) for d in by_key)
+        and all(a.name in r.aggs for a in side.aggs)
+    ]
+    if not fits:
+        return None
+    r = min(fits, key=lambda x: (x.rows, x.name))
+    return _select(plan, side, r, deferred, grouped | by_key, needed, filters)
+
+
+def _select(
+    plan: Plan,
+    side: Side,
+    r: Rollup,
+    deferred: Mapping[str, Deferred],
+    grouped: set[str],
+    needed: set[str],
+    filters: list[tuple[int, Any]],
+) -> exp.Select:
+    day = exp.column(DAY, table=r.name)
+    t = shifted(side, day)
+    keys: list[tuple[str, exp.Expression]] = []
+    for d in plan.dimensions:
+        if d in TIME_GRAINS:
+            keys.append((d, grain_expr(d, t, TimeType.DATE)))
+        elif d in deferred:
+            keys.append((deferred[d].key_name, exp.column(f"{d}__key", table=r.name)))
+        else:
+            keys.append((d, exp.column(d, table=r.name)))
+    where = period_filter(side, day)
+    where += [exp.column(f"{d}__matched", table=r.name) for d in sorted(needed & r.matched)]
+    for _, f in filters:
+        if f.dimension in TIME_GRAINS:
+            target: exp.Expression = grain_expr(f.dimension, t.copy(), TimeType.DATE)
+            lits = [grain_literal(f.dimension, v) for v in f.values]
+        else:
+            target = exp.column(f.dimension, table=r.name)
+            lits = [exp.Literal.string(v) for v in f.values]
+        cond: exp.Expression = exp.In(this=target, expressions=lits)
+        where.append(exp.Not(this=cond) if f.op in (FilterOp.NE, FilterOp.NOT_IN) else cond)
+    selects = [exp.alias_(e, n, copy=False) for n, e in keys]
+    for a in side.aggs:
+        kept = r.aggs[a.name]
+        v = exp.Sum(this=exp.column(f"{a.name}__v", table=r.name))
+        if kept.kind == "count":
+            value: exp.Expression = exp.cast(
+                exp.Coalesce(this=v, expressions=[exp.Literal.number(0)]), exp.DataType.Type.BIGINT
+            )
+        elif kept.kind == "sum":
+            value = v
+        else:
+            value = safe_div(v, exp.Sum(this=exp.column(f"{a.name}__n", table=r.name)))
+        selects.append(exp.alias_(value, a.name, copy=False))
+    query = exp.Select(expressions=selects).from_(exp.to_table(r.name).as_(r.name, table=True), copy=False)
+    if where:
+        query = query.where(exp.and_(*where, copy=False), copy=False)
+    if keys:
+        query = query.group_by(*(group_expr(e).copy() for _, e in keys), copy=False)
+        if all(r.aggs[a.name].filtered for a in side.aggs):
+            # the fact side's WHERE keeps only rows passing a measure filter: a group
+            # exists when one of its rows passes one
+            query = query.having(
+                exp.or_(
+                    *(
+                        exp.GT(
+                            this=exp.Sum(this=exp.column(r.aggs[a.name].flag(a.name), table=r.name)),
+                            expression=exp.Literal.number(0),
+                        )
+                        for a in side.aggs
+                    ),
+                    copy=False,
+                ),
+                copy=False,
+            )
+    return query
+
+
+# ---------------------------------------------------------------- which rollups a warehouse has
+
+
+def registry_columns() -> tuple[tuple[str, str], ...]:
+    """The registry table's columns and their DuckDB types."""
+    return (
+        ("name", "VARCHAR"),
+        ("fact_table", "VARCHAR"),
+        ("digest", "VARCHAR"),
+        ("run_id", "VARCHAR"),
+        ("fact_rows", "BIGINT"),
+        ("rollup_rows", "BIGINT"),
+    )
+
+
+def available_rollups(model: SemanticModel, conn: Any, path: Path | None = None) -> list[Rollup]:
+    """The rollups of ``model`` that ``conn``'s warehouse holds up to date, with their sizes.
+
+    A rollup is kept when the registry row has the current definition's digest, the
+    warehouse's latest sync run, and the fact table still has the row count it was built
+    from; anything else (an older Acuity, an edited model, rows written outside a sync)
+    leaves that rollup unused and the fact table answers.
+    """
+    try:
+        defined = {r.name: r for r in model_rollups(model, path)}
+    except ModelError as exc:
+        log.warning("rollups not used: %s", exc)
+        return []
+    tables = {n for (n,) in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if REGISTRY not in tables or "sync_runs" not in tables:
+        return []
+    latest = conn.execute("SELECT run_id FROM sync_runs ORDER BY started_at DESC, run_id DESC LIMIT 1").fetchone()
+    if latest is None:
+        return []
+    out = []
+    counts: dict[str, int] = {}
+    for name, fact, digest, run_id, fact_rows, rows in conn.execute(
+        f"SELECT name, fact_table, digest, run_id, fact_rows, rollup_rows FROM {REGISTRY}"
+    ).fetchall():
+        r = defined.get(name)
+        if r is None or r.digest != digest or run_id != latest[0] or name not in tables or fact not in tables:
+            continue
+        if fact not in counts:
+            counts[fact] = int(conn.execute(f'SELECT count(*) FROM "{fact}"').fetchone()[0])
+        if counts[fact] != fact_rows:
+            log.warning("rollup %s not used: %s changed outside a sync", name, fact)
+            continue
+        out.append(replace(r, rows=int(rows)))
+    return out
