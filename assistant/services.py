@@ -39,9 +39,9 @@ def build_demo_practice(settings: Settings, progress: Progress, *, end: dt.date 
     ``progress(fraction, message)`` is called as each step starts. Writes nothing into the
     warehouse path until ingestion has succeeded (ingestion is atomic).
     """
+    from assistant.warehouse import sync_warehouse as sync_with_rollups
     from ingest.deidentify import load_or_create_secret
     from ingest.demo import generate_demo
-    from ingest.sync import sync_export
 
     home = Path(settings.home)
     home.mkdir(parents=True, exist_ok=True)
@@ -55,7 +55,7 @@ def build_demo_practice(settings: Settings, progress: Progress, *, end: dt.date 
         generate_demo(export, end=end)
     progress(0.45, "De-identifying and loading the warehouse…")
     secret = load_or_create_secret(settings.secret, settings.key_file)
-    sync_export(export, settings.db_path, secret=secret)
+    sync_with_rollups(export, settings.db_path, secret=secret)
     progress(0.75, "Indexing past reports and notes…")
     try:
         from ingest.documents import index_folder

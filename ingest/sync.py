@@ -8,9 +8,9 @@ The run works on a copy of the warehouse file (``.<name>.<run>.building`` next t
 replaces the original with ``os.replace`` only when every table has loaded: any failure
 leaves the warehouse byte-identical to before. Source rows are staged in memory (the
 identifiers never touch the warehouse file), checked by set queries, de-identified and
-upserted by primary key; bad rows go to ``quarantine``; the daily rollups are rebuilt
-from the final rows (:mod:`ingest.rollups`); each run is recorded in ``sync_runs`` and
-``sync_run_tables``.
+upserted by primary key; bad rows go to ``quarantine``; an ``after_load`` step may add
+derived tables from the final rows (the daily rollups); each run is recorded in
+``sync_runs`` and ``sync_run_tables``.
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ from ingest.load import (
     upsert,
 )
 from ingest.quarantine import quarantine
-from ingest.rollups import build_rollups
 from ingest.source import ExportFolder, Source, SourceTable
 from ingest.source_db import open_database
 from ingest.source_url import is_database_url
@@ -63,6 +62,7 @@ STEPS = ("read", "check", "load")
 DONE = "done"
 KEYMAP = "keymap"
 ScrubberFactory = Callable[[Sequence[str]], TextScrubber]
+AfterLoad = Callable[[duckdb.DuckDBPyConnection, str, str], None]  # (connection, warehouse catalog, run id)
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,7 @@ def sync_export(
     progress: Progress | None = None,
     as_of: dt.date | None = None,
     scrubber_factory: ScrubberFactory | None = None,
+    after_load: AfterLoad | None = None,
 ) -> SyncReport:
     """Sync the export folder or database URL ``source`` into the warehouse ``db_path``, atomically.
 
@@ -142,6 +143,9 @@ def sync_export(
 
     ``as_of`` is the sync date for the 90+ rule (default today); ``scrubber_factory`` builds
     the free-text scrubber from the export's patient names (default ``ingest.scrub.Scrubber``).
+    ``after_load(con, catalog, run_id)`` runs once every table has loaded, before the run is
+    recorded and the copy swapped in: tables it writes under ``catalog`` (the semantic
+    layer's daily rollups) are published with the rows, and an error fails the sync.
     """
     started = dt.datetime.now().replace(microsecond=0)
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -169,7 +173,8 @@ def sync_export(
             run(con, template("CREATE TABLE :t (patient_id VARCHAR, patient_key VARCHAR)", t=table(KEYMAP)))
             sync = _Run(con, run_id, as_of, secret, progress, scrubber_factory or _default_scrubber)
             reports = tuple(sync.table(st) for st in src.tables)
-            build_rollups(con, run_id)  # from the final rows, in the same building copy
+            if after_load is not None:
+                after_load(con, WAREHOUSE, run_id)  # derived tables, from the final rows, in the same copy
             ended = dt.datetime.now().replace(microsecond=0)
             fp = fp_future.result() if fp_future is not None else src.fingerprint()
             report = SyncReport(run_id, fp, started, ended, as_of, reports)

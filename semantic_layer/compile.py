@@ -7,7 +7,6 @@ dimension lookups, metric expressions, order, limit). No I/O; SQL text only in `
 
 >>> from semantic_layer.model import load_model
 >>> from semantic_layer.query import SemanticQuery
-from semantic_layer.rollup import Rollup, rollup_side
 >>> tree = compile_query(load_model(), SemanticQuery(metrics=("completed_visits",)))
 >>> "status = 'completed'" in to_sql(tree)
 True

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # Tables of the warehouse that are bookkeeping, never analysis data.
 INTERNAL_TABLES = frozenset({"quarantine"})
-INTERNAL_PREFIXES = ("audit", "sync_")
+INTERNAL_PREFIXES = ("audit", "sync_", "rollup_")  # rollups: read only by compiled queries
 _RUN_ID_COLUMNS = ("run_id", "sync_run_id", "id")
 
 

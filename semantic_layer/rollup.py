@@ -41,10 +41,11 @@ from sqlglot import exp
 
 from semantic_layer.compile_defer import Deferred, LateFilter, one_step
 from semantic_layer.compile_exprs import aggregate, grain_expr, grain_literal, qualify, safe_div
-from semantic_layer.compile_plan import CURRENT, AggColumn, Plan, Side, plan_query, window_of
-from semantic_layer.compile_side import Joins, dimension_expr, group_expr, period_filter, shifted, agg_value
+from semantic_layer.compile_plan import CURRENT, Plan, Side, plan_query, window_of
+from semantic_layer.compile_side import Joins, agg_value, dimension_expr, group_expr, period_filter, shifted
 from semantic_layer.errors import ModelError, Problem
 from semantic_layer.model import Agg, MetricType, SemanticModel, TimeType
+from semantic_layer.model_yaml import read_yaml
 from semantic_layer.query import TIME_GRAINS, FilterOp, SemanticQuery
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class Rollup:
     select: exp.Select = field(repr=False, compare=False)
     prepared: Mapping[str, exp.Select] = field(default_factory=dict, repr=False, compare=False)
     digest: str = ""
-    sources: frozenset[str] = frozenset()
+    sources: frozenset[tuple[str, str]] = frozenset()  # (table, column) read to build it
     rows: int = 0
 
     @property
@@ -110,12 +111,12 @@ class Rollup:
         return out
 
     def usable_by(self, access: Any) -> bool:
-        """Whether ``access`` may read this rollup: every location (a rollup's rows mix the
-        location-scoped rows of several tables) and no denied column in a table it reads."""
+        """Whether ``access`` may read this rollup: every location (a location-scoped query
+        filters each table it reads, the follow-up table of a conversion too, which a
+        rollup built over all rows cannot do) and no denied column among those it sums."""
         if getattr(access, "location_ids", None) is not None:
             return False
-        denied = getattr(access, "denied_columns", frozenset())
-        return not any(t in self.sources for t, _ in denied)
+        return not (self.sources & frozenset(getattr(access, "denied_columns", frozenset())))
 
     def catalog_columns(self, access: Any) -> frozenset[str]:
         """The columns ``access`` may read: group columns and the measures of its metrics."""
@@ -126,36 +127,74 @@ class Rollup:
 # ---------------------------------------------------------------- definitions
 
 
-def _bad(message: str) -> ModelError:
-    return ModelError([Problem(ROLLUPS_FILE.name, 0, "rollups", message)])
+@dataclass(frozen=True)
+class RollupSpec:
+    """One entry of ``rollups.yaml``: a fact table, the dimensions to keep, its line."""
+
+    table: str
+    dimensions: tuple[str, ...]
+    line: int = 0
 
 
-def load_specs(path: Path | None = None) -> list[tuple[str, tuple[str, ...]]]:
-    """The (fact table, dimensions) entries of ``rollups.yaml``; raises ModelError when malformed."""
+def _problem(line: int, message: str, path: Path | None = None) -> Problem:
+    return Problem((path or ROLLUPS_FILE).name, line, "rollups", message)
+
+
+def load_specs(path: Path | None = None) -> list[RollupSpec]:
+    """The entries of ``rollups.yaml``; raises ModelError listing every malformed one with its line."""
     p = path or ROLLUPS_FILE
     if not p.is_file():
         return []
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    out = []
-    for i, entry in enumerate(data.get("rollups") or []):
+    try:
+        data = read_yaml(p) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ModelError([_problem(mark.line + 1 if mark else 0, f"not valid YAML: {exc}", p)]) from exc
+    entries = data.get("rollups") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ModelError([_problem(getattr(data, "line", 1), "needs a `rollups:` list", p)])
+    out: list[RollupSpec] = []
+    problems: list[Problem] = []
+    for i, entry in enumerate(entries):
+        line = getattr(entry, "line", 0)
         if not isinstance(entry, dict) or not isinstance(entry.get("table"), str):
-            raise _bad(f"rollup {i + 1} needs a `table`")
+            problems.append(_problem(line, f"rollup {i + 1} needs a `table`", p))
+            continue
         dims = entry.get("dimensions") or []
         if not isinstance(dims, list) or not all(isinstance(d, str) for d in dims):
-            raise _bad(f"rollup {i + 1} ({entry['table']}): `dimensions` must be a list of names")
-        out.append((entry["table"], tuple(dims)))
+            problems.append(
+                _problem(line, f"rollup {i + 1} ({entry['table']}): `dimensions` must be a list of names", p)
+            )
+            continue
+        out.append(RollupSpec(entry["table"], tuple(dims), line))
+    if problems:
+        raise ModelError(problems)
     return out
 
 
-def define_rollups(model: SemanticModel, specs: Iterable[tuple[str, Sequence[str]]]) -> list[Rollup]:
-    """The rollups of ``specs`` over ``model``; raises ModelError naming a bad entry."""
+def define_rollups(
+    model: SemanticModel, specs: Iterable[RollupSpec | tuple[str, Sequence[str]]]
+) -> list[Rollup]:
+    """The rollups of ``specs`` over ``model``; raises ModelError naming every bad entry and its line."""
     out: list[Rollup] = []
-    for fact, dims in specs:
-        out += _define(model, fact, tuple(dims))
+    problems: list[Problem] = []
+    for spec in specs:
+        if not isinstance(spec, RollupSpec):
+            spec = RollupSpec(spec[0], tuple(spec[1]))
+        bad = _spec_problems(model, spec)
+        if bad:
+            problems += [_problem(spec.line, m) for m in bad]
+            continue
+        made = _define(model, spec.table, spec.dimensions)
+        if not made:
+            problems.append(_problem(spec.line, f"table '{spec.table}' has no metric a rollup can hold"))
+        out += made
     names = [r.name for r in out]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise _bad(f"rollups defined twice: {', '.join(dup)}")
+        problems.append(_problem(0, f"rollups defined twice: {', '.join(dup)}"))
+    if problems:
+        raise ModelError(problems)
     return out
 
 
@@ -164,14 +203,20 @@ def model_rollups(model: SemanticModel, path: Path | None = None) -> list[Rollup
     return define_rollups(model, load_specs(path))
 
 
-def _define(model: SemanticModel, fact: str, dims: tuple[str, ...]) -> list[Rollup]:
-    if fact not in model.tables:
-        raise _bad(f"unknown table '{fact}'")
-    for d in dims:
+def _spec_problems(model: SemanticModel, spec: RollupSpec) -> list[str]:
+    """What is wrong with one entry: an unknown table, or a dimension unknown or out of reach."""
+    if spec.table not in model.tables:
+        return [f"unknown table '{spec.table}'"]
+    out = []
+    for d in spec.dimensions:
         if d not in model.dimensions:
-            raise _bad(f"unknown dimension '{d}' (table {fact})")
-        if model.dimension_path(d, fact) is None:
-            raise _bad(f"dimension '{d}' cannot be reached from '{fact}'")
+            out.append(f"unknown dimension '{d}' (table {spec.table})")
+        elif model.dimension_path(d, spec.table) is None:
+            out.append(f"dimension '{d}' cannot be reached from '{spec.table}'")
+    return out
+
+
+def _define(model: SemanticModel, fact: str, dims: tuple[str, ...]) -> list[Rollup]:
     by_time: dict[str, list[str]] = {}
     for m in model.metrics.values():
         if m.table == fact and window_of(m) is MetricType.SIMPLE and m.time_column:
@@ -183,8 +228,6 @@ def _define(model: SemanticModel, fact: str, dims: tuple[str, ...]) -> list[Roll
         suffix = "" if len(by_time) == 1 else f"__{time_column}"
         name = f"{PREFIX}{fact}__{'_'.join(dims) or 'all'}{suffix}"
         out.append(_build_definition(model, name, fact, time_column, dims, metrics))
-    if not out:
-        raise _bad(f"table '{fact}' has no metric a rollup can hold")
     return out
 
 
@@ -248,20 +291,28 @@ def _build_definition(
             measures.append((f"{a.name}__f", exp.CountIf(this=cond.copy())))
         aggs[a.name] = RollupAgg(kind, a.metric.name, cond is not None, cond is not None and counts_rows)
     joins.inner.clear()  # LEFT: a row lacking one dimension still counts for the others
-    select = exp.Select(
-        expressions=[exp.alias_(e, n, copy=False) for n, e in (*groups, *measures)]
-    ).from_(exp.to_table(fact).as_(fact, table=True), copy=False)
+    select = exp.Select(expressions=[exp.alias_(e, n, copy=False) for n, e in (*groups, *measures)]).from_(
+        exp.to_table(fact).as_(fact, table=True), copy=False
+    )
     for j in [*joins.clauses, *extra_joins]:
         select = select.join(j, copy=False)
     select = select.group_by(*(e.copy() for _, e in groups), copy=False)
     text = "\n".join(q.sql(dialect="duckdb") for q in (*prepared.values(), select))
     digest = hashlib.sha256(f"{LAYOUT}\n{name}\n{text}".encode()).hexdigest()[:16]
-    sources = frozenset(
-        t.name for q in (select, *prepared.values()) for t in q.find_all(exp.Table) if not t.name.startswith(PREPARED)
-    )
+    sources = frozenset(c for q in (select, *prepared.values()) for c in _read_columns(q))
     return Rollup(
         name, fact, time_column, dims, keys, frozenset(matched), aggs, select, prepared, digest, sources
     )
+
+
+def _read_columns(q: exp.Select) -> set[tuple[str, str]]:
+    """The (table, column) pairs ``q`` reads (aliases resolved; temporary tables left out)."""
+    tables = {t.alias_or_name: t.name for t in q.find_all(exp.Table)}
+    return {
+        (tables[c.table], c.name)
+        for c in q.find_all(exp.Column)
+        if c.table in tables and not tables[c.table].startswith(PREPARED)
+    }
 
 
 def _prepared(
@@ -269,9 +320,9 @@ def _prepared(
 ) -> tuple[exp.Expression, exp.Select]:
     """``SELECT rowid AS __row, <value> AS <name>__x FROM fact [WHERE cond]``: the rows the
     measure aggregates, with their value (the fact side computes the same per row)."""
-    q = exp.select(
-        exp.alias_(exp.column("rowid", table=fact), ROW), exp.alias_(value, f"{name}__x")
-    ).from_(exp.to_table(fact).as_(fact, table=True))
+    q = exp.select(exp.alias_(exp.column("rowid", table=fact), ROW), exp.alias_(value, f"{name}__x")).from_(
+        exp.to_table(fact).as_(fact, table=True)
+    )
     if cond is not None:
         q = q.where(cond.copy())
     return value, q
@@ -419,19 +470,21 @@ def available_rollups(model: SemanticModel, conn: Any, path: Path | None = None)
     tables = {n for (n,) in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if REGISTRY not in tables or "sync_runs" not in tables:
         return []
-    latest = conn.execute("SELECT run_id FROM sync_runs ORDER BY started_at DESC, run_id DESC LIMIT 1").fetchone()
+    latest = conn.execute(
+        "SELECT run_id FROM sync_runs ORDER BY started_at DESC, run_id DESC LIMIT 1"
+    ).fetchone()
     if latest is None:
         return []
     out = []
     counts: dict[str, int] = {}
-    for name, fact, digest, run_id, fact_rows, rows in conn.execute(
-        f"SELECT name, fact_table, digest, run_id, fact_rows, rollup_rows FROM {REGISTRY}"
-    ).fetchall():
+    listing = exp.select(*(n for n, _ in registry_columns())).from_(REGISTRY).sql(dialect="duckdb")
+    for name, fact, digest, run_id, fact_rows, rows in conn.execute(listing).fetchall():
         r = defined.get(name)
         if r is None or r.digest != digest or run_id != latest[0] or name not in tables or fact not in tables:
             continue
         if fact not in counts:
-            counts[fact] = int(conn.execute(f'SELECT count(*) FROM "{fact}"').fetchone()[0])
+            count = exp.select(exp.Count(this=exp.Star())).from_(exp.to_table(fact, quoted=True))
+            counts[fact] = int(conn.execute(count.sql(dialect="duckdb")).fetchone()[0])
         if counts[fact] != fact_rows:
             log.warning("rollup %s not used: %s changed outside a sync", name, fact)
             continue

@@ -35,9 +35,12 @@ def _code_hash(*patterns: str) -> str:
 
 
 # What each cached artefact depends on: the export on the generator and the contract,
-# the warehouse also on ingestion's own modules (not on the document indexer).
+# the warehouse also on ingestion's own modules and on the semantic layer and model its
+# rollups are built from (not on the document indexer).
 EXPORT_CODE = ("ingest/contract.py", "ingest/demo/**/*")
-WAREHOUSE_CODE = (*EXPORT_CODE, "ingest/*.py", "ingest/scrub_data/**/*")
+WAREHOUSE_CODE = (
+    *EXPORT_CODE, "ingest/*.py", "ingest/scrub_data/**/*", "semantic_layer/*.py", "semantic_layer/models/*.yaml"
+)
 
 
 def _cache_dir(*patterns: str) -> Path:
@@ -76,11 +79,11 @@ def demo_export() -> Path:
 @pytest.fixture(scope="session")
 def demo_db(demo_export: Path) -> Path:
     """The demo warehouse (DuckDB file) ingested from ``demo_export``. Read-only."""
-    from ingest.sync import sync_export
+    from assistant.warehouse import sync_warehouse
 
     def build(tmp: Path) -> None:
         tmp.mkdir()
-        sync_export(demo_export, tmp / "warehouse.duckdb", secret=TEST_SECRET)
+        sync_warehouse(demo_export, tmp / "warehouse.duckdb", secret=TEST_SECRET)
 
     return _build_once(_cache_dir(*WAREHOUSE_CODE) / "warehouse", build) / "warehouse.duckdb"
 

@@ -16,10 +16,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from assistant.settings import load_settings
+from assistant.warehouse import sync_warehouse as sync_with_rollups
 from ingest.deidentify import SecretError, load_or_create_secret
 from ingest.source import SourceError
 from ingest.source_url import SUPPORTED, is_database_url
-from ingest.sync import SyncReport, patient_names, sync_export
+from ingest.sync import SyncReport, patient_names
+from semantic_layer.errors import ModelError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,11 +78,37 @@ class _Bars:
             bar.close()
 
 
-def sync_warehouse(args: argparse.Namespace) -> SyncReport:
+class _RollupBar:
+    """One tqdm bar over the daily rollups a sync rebuilds; remembers rows and seconds."""
+
+    def __init__(self) -> None:
+        self.bar: tqdm | None = None
+        self.rows = 0
+        self.seconds = 0.0
+        self.count = 0
+
+    def __call__(self, rollup: object, rows: int, seconds: float) -> None:
+        if self.bar is None:
+            self.bar = tqdm(desc=f"{'rollups':<20}", unit="table", file=sys.stderr, leave=False)
+        self.bar.update(1)
+        self.rows += rows
+        self.seconds += seconds
+        self.count += 1
+
+    def summary(self) -> str:
+        """One line: how many rollup tables, their rows and the time they took."""
+        if self.bar is not None:
+            self.bar.close()
+        return f"rollups: {self.count} tables rebuilt, {self.rows:,} rows, {self.seconds:.1f} s"
+
+
+def sync_warehouse(args: argparse.Namespace, rollups: _RollupBar | None = None) -> SyncReport:
     """Run the warehouse sync of ``args.source`` with progress bars; returns its report."""
     settings = load_settings()
     secret = load_or_create_secret(settings.secret, settings.key_file)
-    return sync_export(args.source, args.db or settings.db_path, secret=secret, progress=_Bars())
+    return sync_with_rollups(
+        args.source, args.db or settings.db_path, secret=secret, progress=_Bars(), on_rollup=rollups
+    )
 
 
 def index_documents(folder: Path, index: Path | None, known_names: Sequence[str] | None = None) -> int:
@@ -144,14 +172,16 @@ def run(args: argparse.Namespace) -> int:
         return (
             _index_elsewhere(args) if args.documents is not None else index_documents(args.source, args.index)
         )
+    rollups = _RollupBar()
     try:
-        report = sync_warehouse(args)
-    except (SourceError, SecretError) as exc:
+        report = sync_warehouse(args, rollups)
+    except (SourceError, SecretError, ModelError) as exc:
         print(f"acuity ingest: {exc}", file=sys.stderr)
         return 1
     for t in report.tables:
         print(t.summary())
     print(report.totals.summary())
+    print(rollups.summary())
     print(f"run {report.run_id}  source fingerprint {report.fingerprint[:16]}")
     if args.documents is not None:
         return _index_elsewhere(args)
