@@ -208,7 +208,7 @@ def answer_question(
     *,
     db_path: str | Path,
     context: Sequence[str] = (),
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     role: str = "owner",
     location_ids: Sequence[str] | None = None,
     settings: Any = None,
@@ -217,12 +217,22 @@ def answer_question(
 ) -> Answer:
     """Answer ``question`` (with earlier turns ``context``) as ``role``; never raises for bad questions.
 
+    ``as_of`` ("today" for relative dates) is a date or an ISO ``YYYY-MM-DD`` string; a
+    string that is not a date raises ValueError naming it.
+
     ``chat`` is the LLM (a ``ChatModel``); by default the one ``settings`` configure, if any.
     The built-in interpreter answers first and the LLM takes what it is not sure of, or the
     LLM goes first with ``settings.llm_first``; declining stays with the router."""
     from assistant.pipeline_steps import answer_turn
 
     t0 = time.perf_counter()
+    if isinstance(as_of, str):
+        try:
+            as_of = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise ValueError(f"as_of {as_of!r} is not a date (YYYY-MM-DD)") from None
+    elif isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
     as_of = as_of or (settings.today() if hasattr(settings, "today") else dt.date.today())
     timeout = getattr(settings, "query_timeout_s", 10)
     max_rows = getattr(settings, "max_rows", 5000)

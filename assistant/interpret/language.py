@@ -15,7 +15,11 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
         "exams performed", "eye exams", "exams completed", "visit count", "number of visits", "patient volume",
         "busy", "busiest", "busier", "traffic",
     ),
-    "no_shows": ("no shows", "missed", "no showed", "missed appointments", "missed appts", "dnas", "no show count", "number of no shows"),
+    "no_shows": (
+        "no shows", "missed", "no showed", "missed appointments", "missed appts", "dnas", "no show count",
+        "number of no shows", "didnt show", "didnt show up", "did not show", "did not show up", "failed to show",
+        "failed to show up", "didnt turn up", "did not turn up", "didnt come", "did not come",
+    ),
     "no_show_rate": (
         "no show rate", "no show percent", "no show percentage", "no show ratio", "missed appointment rate",
         "dna rate", "rate of no shows", "share of no shows", "noshow rate",
@@ -69,6 +73,18 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
     "stock_on_hand": ("stock on hand", "inventory on hand", "stock level", "stock", "inventory", "on hand", "stock levels"),
     "active_patients": ("active patients", "active patient base", "active patient count", "patient base"),
 }  # fmt: skip
+
+# Words of a metric that are verbs ("how much did we make"): they read a question, but do
+# not compose into a metric's name ("make per visit" is nobody's phrase).
+VERB_WORDS = frozenset({
+    "make", "made", "earn", "earned", "generate", "generated", "bill", "billed", "collect", "collected", "sold",
+    "sell", "selling", "spent", "busy", "busier", "busiest", "productive",
+})  # fmt: skip
+
+# The metric whose noun status words qualify: "appointments that were missed" are
+# no-shows, "appointments cancelled" cancellations. A weaker metric word of the same
+# table (missed, cancelled, completed, booked) then names the metric, the noun the rows.
+BASE_NOUN_METRICS = ("appointments",)
 
 # Single words that name a kind of metric without saying which: asking which is better
 # than guessing. Value: the metrics it may mean, most common first.

@@ -148,6 +148,7 @@ def model_phrases(model: Any) -> tuple[dict[str, list[str]], dict[str, list[str]
         phrases = [name.replace("_", " "), getattr(m, "label", "") or "", *getattr(m, "synonyms", ())]
         phrases += language.METRIC_WORDS.get(name, ())
         metrics[name] = [p for p in phrases if p]
+    _per_phrases(model, metrics)
     dims: dict[str, list[str]] = {}
     for name, d in model.dimensions.items():
         phrases = [name.replace("_", " "), getattr(d, "label", "") or "", *getattr(d, "synonyms", ())]
@@ -157,6 +158,22 @@ def model_phrases(model: Any) -> tuple[dict[str, list[str]], dict[str, list[str]
         dims[name] = [p for p in phrases if p]
     _drop_shared_single_words(dims)
     return metrics, dims
+
+
+def _per_phrases(model: Any, metrics: dict[str, list[str]]) -> None:
+    """A derived "A per B" metric also answers to every noun phrase of A before its "per ...".
+
+    "revenue per exam" is a synonym, so "production per exam" and "gross revenue per
+    patient" are the same metric: the numerator's own words compose with the
+    denominators the metric's phrases already name.
+    """
+    for name, m in model.metrics.items():
+        parts = getattr(m, "components", ())
+        if len(parts) != 2 or parts[0] not in metrics:
+            continue
+        rights = {p.split(" per ", 1)[1] for p in metrics[name] if " per " in p}
+        lefts = [p for p in metrics[parts[0]] if not set(p.split()) & language.VERB_WORDS]
+        metrics[name] += [f"{left} per {right}" for left in lefts for right in sorted(rights)]
 
 
 def _drop_shared_single_words(dims: dict[str, list[str]]) -> None:

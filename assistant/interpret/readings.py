@@ -76,9 +76,32 @@ def _metrics(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
                 weak.append(max(other, key=other.get))
     names = list(dict.fromkeys(strong or weak))
     r.weak_metrics = list(dict.fromkeys(weak))
+    if not p.has("and", "plus", "with", "vs", "versus", "against"):  # "no-shows and appointments": two
+        names = _status_of_base_noun(interp, names, r.weak_metrics)
     # "revenue per visit" is one metric, "revenue and visits" two: keep distinct metrics in order
     r.metrics = names
     r.named_metric = bool(names)
+
+
+def _status_of_base_noun(interp: BuiltinInterpreter, names: list[str], weak: list[str]) -> list[str]:
+    """"appointments that were missed": the status word names the metric, not the noun.
+
+    A base noun metric (BASE_NOUN_METRICS) read alongside one other count of the same
+    table (a status: missed, cancelled, did not show up) is replaced by that count."""
+    metrics = interp.model.metrics
+    out = list(names)
+    for i, name in enumerate(out):
+        if name not in language.BASE_NOUN_METRICS or name not in metrics:
+            continue
+        table = metrics[name].table
+        status = [
+            w
+            for w in dict.fromkeys([*names, *weak])
+            if w != name and w in metrics and metrics[w].table == table and metrics[w].format == "count"
+        ]
+        if len(status) == 1:
+            out[i] = status[0]
+    return list(dict.fromkeys(out))
 
 
 def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tuple[str, str]]) -> None:
@@ -360,7 +383,30 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
         r.time_range = TimeRange(None, as_of)
     r.compare_range = t.compare_range
     r.unknown = unknown_breakdowns(p)
+    _share_of_counts(interp, p, r)
     return r
+
+
+def _share_of_counts(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    """"what share of visits were new patients": a share no metric defines. Ask, offering
+    the counts, instead of answering a count to a question about a share (a breakdown's
+    answer states each group's share of the total, so "share of visits by location" is
+    answered)."""
+    if r.clarify or not r.metrics or not p.has("percent", "percentage", "proportion", "share", "fraction"):
+        return
+    if any(d not in TIME_GRAINS for d in r.dimensions):
+        return
+    counts = [*r.metrics, *(w for w in r.weak_metrics if w not in r.metrics)]
+    counts = [m for m in counts if m in interp.model.metrics]
+    if not counts or any(interp.model.metrics[m].format != "count" for m in counts):
+        return
+    labels = [_label(interp, m) for m in counts]
+    r.clarify = (
+        f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; "
+        "I can show the count, or a breakdown that gives each group's share."
+    )
+    when = " ".join(p.words[i] for i in sorted(p.time.used))
+    r.choices = [f"{lb} {when}".strip() for lb in labels][:3]
 
 
 def clarify_breakdown(interp: BuiltinInterpreter, r: Readings) -> None:

@@ -375,6 +375,15 @@ def test_two_breakdowns_and_rate_caution(demo_db):
     assert "groups" in data["narrative"] and "chance" in data["narrative"]
 
 
+def test_as_of_may_be_an_iso_string_and_a_bad_one_is_named(demo_db):
+    by_date = answer_question("revenue in july", db_path=demo_db, as_of=dt.date(2026, 10, 1))
+    by_text = answer_question("revenue in july", db_path=demo_db, as_of="2026-10-01")
+    assert by_text.kind == "answer" and by_text.rows == by_date.rows
+    assert by_text.semantic_query["time_range"] == {"start": "2026-07-01", "end": "2026-08-01"}
+    with pytest.raises(ValueError, match="'last tuesday' is not a date"):
+        answer_question("revenue in july", db_path=demo_db, as_of="last tuesday")
+
+
 def test_ask_uses_acuity_as_of(demo_db):
     env = dict(os.environ, PYTHONPATH=str(ROOT), ACUITY_AS_OF="2026-10-01")
     out = subprocess.run(
