@@ -100,6 +100,34 @@ def _num(v: Any) -> float | None:
         return None
 
 
+_NAMED_BY_DIMENSION = frozenset({"gender", "age_band", "zip3", "hour_of_day", "day", "week", "month", "quarter", "year"})
+
+
+def scope(filters: Sequence[Any], dimensions: Sequence[str]) -> str:
+    """The filters the answer's groups do not show, in words: "for contact lens exam",
+    "excluding Downtown", "for age band 65+" (empty when every filter is a group of the result).
+
+    >>> from semantic_layer.query import Filter, FilterOp
+    >>> scope([Filter("appointment_type", ("contact_lens_exam",)), Filter("location", ("Downtown",), FilterOp.NOT_IN)], [])
+    'for contact lens exam, excluding Downtown'
+    >>> scope([Filter("product_category", ("frames", "sunglasses"), FilterOp.NOT_IN)], [])
+    'excluding frames and sunglasses'
+    >>> scope([Filter("location", ("Lakeview",))], ["location"])
+    ''
+    """
+    kept, left_out = [], []
+    for f in filters:
+        if f.dimension in dimensions and str(getattr(f.op, "value", f.op)) not in ("!=", "not in"):
+            continue  # the groups show it
+        negative = str(getattr(f.op, "value", f.op)) in ("!=", "not in")
+        values = (" and " if negative else " or ").join(_label_cell(v, f.dimension) for v in f.values)
+        if f.dimension in _NAMED_BY_DIMENSION:
+            values = f"{f.dimension.replace('_', ' ')} {values}"
+        (left_out if negative else kept).append(values)
+    parts = ([f"for {' and '.join(kept)}"] if kept else []) + [f"excluding {v}" for v in left_out]
+    return ", ".join(parts)
+
+
 def _label_cell(v: Any, dim: str) -> str:
     if isinstance(v, (dt.date, dt.datetime)):
         d = v.date() if isinstance(v, dt.datetime) else v

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.charts import build_chart
-from assistant.narrative import MetricInfo, write
+from assistant.narrative import MetricInfo, scope, write
 from assistant.router import Route, route
 from semantic_layer.query import TIME_GRAINS, SemanticQuery, TimeRange
 
@@ -191,8 +192,10 @@ def run_semantic_query(
         )
     rows = _suppress(q, columns, rows, engine, small_cells)
     infos = [_info(engine, m) for m in q.metrics]
+    within = scope(q.filters, q.dimensions)  # "No-show rate for contact lens exam in 2025"
+    narrated = [replace(i, label=f"{i.label} {within}") for i in infos] if within else infos
     narrative = write(
-        columns, rows, metrics=infos, dimensions=q.dimensions, time_range=q.time_range, compare_range=q.compare_range,
+        columns, rows, metrics=narrated, dimensions=q.dimensions, time_range=q.time_range, compare_range=q.compare_range,
         previous=previous, previous_range=prev_range, truncated=truncated,
         data_end=data_end(engine, q.metrics[0], q.time_range, access, as_of),
     )  # fmt: skip

@@ -81,6 +81,13 @@ VERB_WORDS = frozenset({
     "sell", "selling", "spent", "busy", "busier", "busiest", "productive",
 })  # fmt: skip
 
+# Words before a member that exclude it: "revenue by location excluding Downtown".
+NEGATION_WORDS = frozenset({"excluding", "exclude", "except", "without", "not", "besides", "minus", "but"})
+NEGATION_PHRASES = frozenset({
+    "other than", "apart from", "aside from", "leaving out", "leave out", "outside of", "except for", "but not",
+    "not including", "and not", "excluding the", "except the", "except for the", "other than the",
+})  # fmt: skip
+
 # The metric whose noun status words qualify: "appointments that were missed" are
 # no-shows, "appointments cancelled" cancellations. A weaker metric word of the same
 # table (missed, cancelled, completed, booked) then names the metric, the noun the rows.

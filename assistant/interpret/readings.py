@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from assistant.interpret import language
 from assistant.interpret.ranking import GENERIC_DIM_WORDS, generic_dimension, is_breakdown, order
 from assistant.interpret.timeexpr import default_grain
-from semantic_layer.query import TIME_GRAINS, Filter, OrderBy, TimeRange
+from semantic_layer.query import TIME_GRAINS, Filter, FilterOp, OrderBy, TimeRange
 
 if TYPE_CHECKING:
     from assistant.interpret.builtin import BuiltinInterpreter, Parsed
@@ -53,6 +53,7 @@ class Readings:
     order_desc: bool = True
     vague: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # breakdowns asked that no dimension reads
+    negated: set[tuple[str, str]] = field(default_factory=set)  # (dimension, member) excluded
 
 
 def _label(interp: BuiltinInterpreter, metric: str) -> str:
@@ -175,6 +176,8 @@ def _available(interp: BuiltinInterpreter, metrics: list[str]) -> set[str]:
 def _values(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Readings) -> list[tuple[str, str]]:
     """Pick one (dimension, member) per value phrase; ambiguous people names ask which one."""
     picked: list[tuple[str, str]] = []
+    previous: tuple[int, bool] | None = None  # (end, negated) of the last value phrase
+    r.negated.clear()
     for m in p.mentions:
         if m.kind != "value":
             continue
@@ -201,7 +204,29 @@ def _values(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Readings)
             r.clarify = f"Which one do you mean by '{m.phrase}'?"
             r.choices = same[:4]
         picked.append((top_dim, same[0]))
+        if _negated(p, m.start, previous):
+            r.negated.add((top_dim, same[0]))
+        previous = (m.end, (top_dim, same[0]) in r.negated)
     return picked
+
+
+_LINKS = ("at", "in", "for", "from", "the", "of", "by", "to")
+
+
+def _negated(p: Parsed, start: int, previous: tuple[int, bool] | None) -> bool:
+    """Whether the value phrase at ``start`` is excluded: "excluding Downtown", "all
+    locations except Lakeview and Northside" (a list goes on excluding)."""
+    if previous is not None and previous[1] and all(w in ("and", "or", "nor") for w in p.words[previous[0] : start]):
+        return True
+    words = p.words[max(0, start - 4) : start]
+    stripped = list(words)
+    while stripped and stripped[-1] in _LINKS:  # "but not at Downtown", "except the Lakeview office"
+        stripped.pop()
+    if stripped[-1:] and stripped[-1] in language.NEGATION_WORDS:
+        return True
+    return any(
+        " ".join(before[i:]) in language.NEGATION_PHRASES for before in (words, stripped) for i in range(len(before))
+    )
 
 
 def _named_for_the_year(members: list[str], p: Parsed) -> list[str]:
@@ -317,8 +342,12 @@ def _filters(interp: BuiltinInterpreter, p: Parsed, values: list[tuple[str, str]
         if v not in by_dim[d]:
             by_dim[d].append(v)
     for d, vs in by_dim.items():
-        r.filters.append(Filter(d, tuple(vs)))
-        if len(vs) > 1 and d not in r.dimensions:
+        kept = [v for v in vs if (d, v) not in r.negated]
+        if not kept:  # "excluding Downtown": every other member
+            r.filters.append(Filter(d, tuple(vs), FilterOp.NOT_IN))
+            continue
+        r.filters.append(Filter(d, tuple(kept)))  # "Northside and Lakeview, not Downtown": the named ones
+        if len(kept) > 1 and d not in r.dimensions:
             r.dimensions.append(d)  # "Northside vs Lakeview": one row each
     r.named_filter_dims = set(by_dim)
 

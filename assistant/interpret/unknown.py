@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from assistant.interpret import language
 from assistant.interpret.lexicon import expand
 from assistant.interpret.text import tokens
 
@@ -33,6 +34,7 @@ SLOT_DIMENSION = {
     "site": "location", "branch": "location", "at": "location", "campaign": "campaign", "campaigns": "campaign",
     "brand": "brand", "frames": "brand", "lenses": "brand", "supplier": "supplier",
 }  # fmt: skip
+_NEGATION_PHRASE_WORDS = frozenset(w for ph in language.NEGATION_PHRASES for w in ph.split())
 NAME_DIMENSIONS = ("location", "provider", "campaign", "brand", "insurance_carrier", "supplier")
 
 
@@ -80,6 +82,8 @@ def unknown_names(interp: BuiltinInterpreter, question: str, p: Parsed) -> list[
     for i, w in p.unused():
         if raw[i] != w or w.isdigit() or not w.isalpha() or w in interp.vocab or w in known:
             continue
+        if w in language.NEGATION_WORDS or w in _NEGATION_PHRASE_WORDS:
+            continue  # "excluding frames": the word that excludes, not a name
         if name_slot(p.words, i, capitalised):
             near = [p.words[j] for j in (i - 1, i + 1) if 0 <= j < len(p.words)]
             out.append((w, next((SLOT_DIMENSION[n] for n in near if n in SLOT_DIMENSION), None)))

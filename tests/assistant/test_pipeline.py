@@ -375,6 +375,26 @@ def test_two_breakdowns_and_rate_caution(demo_db):
     assert "groups" in data["narrative"] and "chance" in data["narrative"]
 
 
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("no-show rate for comprehensive exams in 2025", "No-show rate for comprehensive exam in 2025: "),
+        ("completed visits for patients 65 and over last year", "Completed visits for age band 65+ in 2025: "),
+        ("optical revenue by location in 2025 excluding Downtown", None),
+        ("revenue for contact lenses by location last quarter", "Revenue for contact lenses by location (3 groups)"),
+        ("revenue last month except the Downtown office", "Revenue excluding Downtown in September 2026: "),
+    ],
+)
+def test_the_narrative_names_the_filters_its_groups_do_not_show(demo_db, question, says):
+    data = ask(demo_db, question)
+    assert data["kind"] == "answer", data["narrative"]
+    if says is not None:
+        assert data["narrative"].startswith(says), data["narrative"]
+    else:  # a filtered-out member is neither a group nor in the narrative as one
+        assert [r[0] for r in data["rows"]] == ["Lakeview", "Northside"]
+        assert "Downtown" not in data["narrative"].split("excluding")[0]
+
+
 def test_as_of_may_be_an_iso_string_and_a_bad_one_is_named(demo_db):
     by_date = answer_question("revenue in july", db_path=demo_db, as_of=dt.date(2026, 10, 1))
     by_text = answer_question("revenue in july", db_path=demo_db, as_of="2026-10-01")
