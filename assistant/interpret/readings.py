@@ -417,25 +417,32 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
 
 
 def _share_of_counts(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
-    """"what share of visits were new patients": a share no metric defines. Ask, offering
-    the counts, instead of answering a count to a question about a share (a breakdown's
-    answer states each group's share of the total, so "share of visits by location" is
-    answered)."""
+    """"what share of visits were new patients", "what share of revenue is self-pay": a share
+    no metric defines. Ask, offering the breakdown that states each group's share of the
+    total (or the counts), instead of answering an amount to a question about a share."""
     if r.clarify or not r.metrics or not p.has("percent", "percentage", "proportion", "share", "fraction"):
         return
     if any(d not in TIME_GRAINS for d in r.dimensions):
+        return  # a breakdown's narrative gives each group's share of the total
+    amounts = [*r.metrics, *(w for w in r.weak_metrics if w not in r.metrics)]
+    amounts = [m for m in amounts if m in interp.model.metrics]
+    if not amounts or any(interp.model.metrics[m].format not in ("count", "currency", "hours") for m in amounts):
         return
-    counts = [*r.metrics, *(w for w in r.weak_metrics if w not in r.metrics)]
-    counts = [m for m in counts if m in interp.model.metrics]
-    if not counts or any(interp.model.metrics[m].format != "count" for m in counts):
-        return
-    labels = [_label(interp, m) for m in counts]
+    labels = [_label(interp, m) for m in amounts]
+    when = " ".join(p.words[i] for i in sorted(p.time.used))
+    by = [f.dimension for f in r.filters if f.dimension not in TIME_GRAINS]
+    dims = interp.model.dimensions
+    breakdowns = [f"{labels[0]} by {getattr(dims.get(d), 'label', d.replace('_', ' ')).lower()}" for d in by]
+    if not breakdowns and len(amounts) == 1:
+        return  # "share of revenue in 2025": nothing to take a share of
     r.clarify = (
         f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; "
-        "I can show the count, or a breakdown that gives each group's share."
+        "a breakdown gives each group's share of the total."
+        if breakdowns
+        else f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; "
+        "I can show the counts, or a breakdown that gives each group's share."
     )
-    when = " ".join(p.words[i] for i in sorted(p.time.used))
-    r.choices = [f"{lb} {when}".strip() for lb in labels][:3]
+    r.choices = [f"{c} {when}".strip() for c in (breakdowns or labels)][:3]
 
 
 def clarify_breakdown(interp: BuiltinInterpreter, r: Readings) -> None:

@@ -65,6 +65,19 @@ def test_a_share_no_metric_defines_asks(interp, q):  # noqa: F811
 
 
 @pytest.mark.parametrize(
+    ("q", "choice"),
+    [
+        ("what fraction of 2025 collections came from vision plans", "Collections by payer type"),
+        ("what percentage of new patients in 2026 came from google", "New patients by referral source"),
+    ],
+)
+def test_a_share_of_a_member_offers_the_breakdown(interp, q, choice):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "clarify"
+    assert got.choices and got.choices[0].startswith(choice), got.choices
+
+
+@pytest.mark.parametrize(
     ("q", "metrics"),
     [
         ("what proportion of appointments were cancellations last month", ["cancellation_rate"]),
