@@ -21,11 +21,12 @@ from sqlglot import exp
 from semantic_layer.compile_combine import combine
 from semantic_layer.compile_defer import deferred_dimensions, late_filters
 from semantic_layer.compile_plan import plan_query
+from semantic_layer.compile_rollup import rollup_side
 from semantic_layer.compile_side import build_side
 from semantic_layer.errors import CompileError
 from semantic_layer.model import SemanticModel
 from semantic_layer.query import SemanticQuery
-from semantic_layer.rollup import Rollup, rollup_side
+from semantic_layer.rollup import Rollup
 
 DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "spark")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.interpret import language
+from assistant.interpret.qualifiers import negated, share_without_metric, status_of_base_noun
 from assistant.interpret.ranking import GENERIC_DIM_WORDS, generic_dimension, is_breakdown, order
 from assistant.interpret.timeexpr import default_grain
 from semantic_layer.query import TIME_GRAINS, Filter, FilterOp, OrderBy, TimeRange
@@ -78,31 +79,10 @@ def _metrics(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
     names = list(dict.fromkeys(strong or weak))
     r.weak_metrics = list(dict.fromkeys(weak))
     if not p.has("and", "plus", "with", "vs", "versus", "against"):  # "no-shows and appointments": two
-        names = _status_of_base_noun(interp, names, r.weak_metrics)
+        names = status_of_base_noun(interp, names, r.weak_metrics)
     # "revenue per visit" is one metric, "revenue and visits" two: keep distinct metrics in order
     r.metrics = names
     r.named_metric = bool(names)
-
-
-def _status_of_base_noun(interp: BuiltinInterpreter, names: list[str], weak: list[str]) -> list[str]:
-    """"appointments that were missed": the status word names the metric, not the noun.
-
-    A base noun metric (BASE_NOUN_METRICS) read alongside one other count of the same
-    table (a status: missed, cancelled, did not show up) is replaced by that count."""
-    metrics = interp.model.metrics
-    out = list(names)
-    for i, name in enumerate(out):
-        if name not in language.BASE_NOUN_METRICS or name not in metrics:
-            continue
-        table = metrics[name].table
-        status = [
-            w
-            for w in dict.fromkeys([*names, *weak])
-            if w != name and w in metrics and metrics[w].table == table and metrics[w].format == "count"
-        ]
-        if len(status) == 1:
-            out[i] = status[0]
-    return list(dict.fromkeys(out))
 
 
 def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tuple[str, str]]) -> None:
@@ -204,29 +184,10 @@ def _values(interp: BuiltinInterpreter, p: Parsed, avail: set[str], r: Readings)
             r.clarify = f"Which one do you mean by '{m.phrase}'?"
             r.choices = same[:4]
         picked.append((top_dim, same[0]))
-        if _negated(p, m.start, previous):
+        if negated(p, m.start, previous):
             r.negated.add((top_dim, same[0]))
         previous = (m.end, (top_dim, same[0]) in r.negated)
     return picked
-
-
-_LINKS = ("at", "in", "for", "from", "the", "of", "by", "to")
-
-
-def _negated(p: Parsed, start: int, previous: tuple[int, bool] | None) -> bool:
-    """Whether the value phrase at ``start`` is excluded: "excluding Downtown", "all
-    locations except Lakeview and Northside" (a list goes on excluding)."""
-    if previous is not None and previous[1] and all(w in ("and", "or", "nor") for w in p.words[previous[0] : start]):
-        return True
-    words = p.words[max(0, start - 4) : start]
-    stripped = list(words)
-    while stripped and stripped[-1] in _LINKS:  # "but not at Downtown", "except the Lakeview office"
-        stripped.pop()
-    if stripped[-1:] and stripped[-1] in language.NEGATION_WORDS:
-        return True
-    return any(
-        " ".join(before[i:]) in language.NEGATION_PHRASES for before in (words, stripped) for i in range(len(before))
-    )
 
 
 def _named_for_the_year(members: list[str], p: Parsed) -> list[str]:
@@ -412,37 +373,8 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
         r.time_range = TimeRange(None, as_of)
     r.compare_range = t.compare_range
     r.unknown = unknown_breakdowns(p)
-    _share_of_counts(interp, p, r)
+    share_without_metric(interp, p, r)
     return r
-
-
-def _share_of_counts(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
-    """"what share of visits were new patients", "what share of revenue is self-pay": a share
-    no metric defines. Ask, offering the breakdown that states each group's share of the
-    total (or the counts), instead of answering an amount to a question about a share."""
-    if r.clarify or not r.metrics or not p.has("percent", "percentage", "proportion", "share", "fraction"):
-        return
-    if any(d not in TIME_GRAINS for d in r.dimensions):
-        return  # a breakdown's narrative gives each group's share of the total
-    amounts = [*r.metrics, *(w for w in r.weak_metrics if w not in r.metrics)]
-    amounts = [m for m in amounts if m in interp.model.metrics]
-    if not amounts or any(interp.model.metrics[m].format not in ("count", "currency", "hours") for m in amounts):
-        return
-    labels = [_label(interp, m) for m in amounts]
-    when = " ".join(p.words[i] for i in sorted(p.time.used))
-    by = [f.dimension for f in r.filters if f.dimension not in TIME_GRAINS]
-    dims = interp.model.dimensions
-    breakdowns = [f"{labels[0]} by {getattr(dims.get(d), 'label', d.replace('_', ' ')).lower()}" for d in by]
-    if not breakdowns and len(amounts) == 1:
-        return  # "share of revenue in 2025": nothing to take a share of
-    r.clarify = (
-        f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; "
-        "a breakdown gives each group's share of the total."
-        if breakdowns
-        else f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; "
-        "I can show the counts, or a breakdown that gives each group's share."
-    )
-    r.choices = [f"{c} {when}".strip() for c in (breakdowns or labels)][:3]
 
 
 def clarify_breakdown(interp: BuiltinInterpreter, r: Readings) -> None:

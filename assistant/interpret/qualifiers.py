@@ -1,0 +1,97 @@
+"""Words that qualify what a question counts: status words on appointments, members left
+out, and shares no metric defines. Each returns a reading or a clarification; none
+guesses a number (docs/interpreter.md, "Breakdowns, filters, ranking").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assistant.interpret import language
+from semantic_layer.query import TIME_GRAINS
+
+if TYPE_CHECKING:
+    from assistant.interpret.builtin import BuiltinInterpreter, Parsed
+    from assistant.interpret.readings import Readings
+
+
+def _label(interp: BuiltinInterpreter, metric: str) -> str:
+    m = interp.model.metrics.get(metric)
+    return getattr(m, "label", "") or metric.replace("_", " ")
+
+
+def status_of_base_noun(interp: BuiltinInterpreter, names: list[str], weak: list[str]) -> list[str]:
+    """Status words: in "appointments that were missed" the status names the metric, not the noun.
+
+    A base noun metric (BASE_NOUN_METRICS) read alongside one other count of the same
+    table (a status: missed, cancelled, did not show up) is replaced by that count."""
+    metrics = interp.model.metrics
+    out = list(names)
+    for i, name in enumerate(out):
+        if name not in language.BASE_NOUN_METRICS or name not in metrics:
+            continue
+        table = metrics[name].table
+        status = [
+            w
+            for w in dict.fromkeys([*names, *weak])
+            if w != name and w in metrics and metrics[w].table == table and metrics[w].format == "count"
+        ]
+        if len(status) == 1:
+            out[i] = status[0]
+    return list(dict.fromkeys(out))
+
+
+_LINKS = ("at", "in", "for", "from", "the", "of", "by", "to")
+
+
+def negated(p: Parsed, start: int, previous: tuple[int, bool] | None) -> bool:
+    """Whether the value phrase at ``start`` is excluded: "excluding Downtown", "all
+    locations except Lakeview and Northside" (a list goes on excluding)."""
+    if (
+        previous is not None
+        and previous[1]
+        and all(w in ("and", "or", "nor") for w in p.words[previous[0] : start])
+    ):
+        return True
+    words = p.words[max(0, start - 4) : start]
+    stripped = list(words)
+    while stripped and stripped[-1] in _LINKS:  # "but not at Downtown", "except the Lakeview office"
+        stripped.pop()
+    if stripped[-1:] and stripped[-1] in language.NEGATION_WORDS:
+        return True
+    return any(
+        " ".join(before[i:]) in language.NEGATION_PHRASES
+        for before in (words, stripped)
+        for i in range(len(before))
+    )
+
+
+def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    """Shares no metric defines ("what share of visits were new patients", "what share of
+    revenue is self-pay"). Ask, offering the breakdown that states each group's share of the
+    total (or the counts), instead of answering an amount to a question about a share."""
+    if r.clarify or not r.metrics or not p.has("percent", "percentage", "proportion", "share", "fraction"):
+        return
+    if any(d not in TIME_GRAINS for d in r.dimensions):
+        return  # a breakdown's narrative gives each group's share of the total
+    amounts = [*r.metrics, *(w for w in r.weak_metrics if w not in r.metrics)]
+    amounts = [m for m in amounts if m in interp.model.metrics]
+    if not amounts or any(
+        interp.model.metrics[m].format not in ("count", "currency", "hours") for m in amounts
+    ):
+        return
+    labels = [_label(interp, m) for m in amounts]
+    when = " ".join(p.words[i] for i in sorted(p.time.used))
+    by = [f.dimension for f in r.filters if f.dimension not in TIME_GRAINS]
+    dims = interp.model.dimensions
+    breakdowns = [f"{labels[0]} by {getattr(dims.get(d), 'label', d.replace('_', ' ')).lower()}" for d in by]
+    if not breakdowns and len(amounts) == 1:
+        return  # "share of revenue in 2025": nothing to take a share of
+    r.clarify = (
+        f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; "
+        "a breakdown gives each group's share of the total."
+        if breakdowns
+        else f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; "
+        "I can show the counts, or a breakdown that gives each group's share."
+    )
+    r.choices = [f"{c} {when}".strip() for c in (breakdowns or labels)][:3]
