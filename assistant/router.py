@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.interpret.followup import VIEW_WORDS
 from assistant.interpret.text import tokens
 
 
@@ -145,7 +146,7 @@ def route(question: str, knows_metric: Callable[[str], bool] | None = None) -> R
             "refuse",
             "Acuity only reads and reports data; it cannot contact patients or act on their records.",
         )
-    if writes and not _is_question_about_counts(words):
+    if writes and not _is_question_about_counts(words) and not wset & VIEW_WORDS:
         return Route("refuse", "Acuity only reads data; it cannot change, delete or add anything.")
     if _asks_identities(words, wset):
         return Route(

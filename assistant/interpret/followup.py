@@ -42,8 +42,33 @@ LEADS = (
     "versus",
     "vs",
 )
+# Edits of the previous answer: "drop the breakdown", "remove the filter", "and the other locations?"
+DROP_WORDS = ("drop", "remove", "without", "no", "lose", "clear", "hide", "ditch", "undo", "forget", "take")
+BREAKDOWN_WORDS = ("breakdown", "breakdowns", "grouping", "groupings", "split", "groups", "dimension", "dimensions")
+FILTER_WORDS = ("filter", "filters", "condition", "conditions")
+COMPARE_WORDS = ("comparison", "comparisons")
+OTHER_WORDS = ("other", "others", "rest")
+VIEW_WORDS = frozenset(BREAKDOWN_WORDS + FILTER_WORDS + COMPARE_WORDS + ("sort", "sorting", "order", "limit", "chart"))
 REFERS = ("that", "this", "it", "those", "these", "same", "instead", "also", "too", "again", "them")
 ADD_WORDS = ("break", "split", "drill", "further", "also")
+
+
+def edits(p: Parsed) -> set[str]:
+    """What a turn asks to change in the previous answer without naming a new value:
+    ``no_breakdown``, ``no_filter``, ``no_compare`` ("drop the breakdown") and ``others``
+    ("and the other locations?": the members the previous filter left out)."""
+    words = p.words
+    out: set[str] = set()
+    if any(w in DROP_WORDS for w in words):
+        if any(w in BREAKDOWN_WORDS for w in words):
+            out.add("no_breakdown")
+        if any(w in FILTER_WORDS for w in words):
+            out.add("no_filter")
+        if any(w in COMPARE_WORDS for w in words):
+            out.add("no_compare")
+    if any(w in OTHER_WORDS for w in words):
+        out.add("others")
+    return out
 
 
 def is_followup(p: Parsed, r: Readings) -> bool:
@@ -53,7 +78,8 @@ def is_followup(p: Parsed, r: Readings) -> bool:
         return False
     if not r.named_metric:
         return bool(
-            r.named_dims
+            edits(p)
+            or r.named_dims
             or r.named_grain
             or r.named_filter_dims
             or r.named_time
@@ -130,11 +156,21 @@ def merge(
             time_range, compare = earlier, None  # "what about the year before?"
     elif r.compare_range is not None:
         compare = r.compare_range
+    changes = edits(p)
+    if "no_breakdown" in changes and not new_dims:
+        dims = []
+    if "no_filter" in changes and not r.named_filter_dims:
+        filters = []
+    if "no_compare" in changes:
+        compare = None
+    if "others" in changes and not r.named_filter_dims:
+        dims, filters = _the_others(prev, r, dims, filters)
     avail = interp.dims_for(metrics[0]) if metrics and metrics[0] in interp.model.metrics else set()
     dims = [d for d in dims if d in avail or not avail]
     dimensions = tuple(dims + [g for g in grains if g])
     if r.named_order:
-        order_by, limit = (OrderBy(metrics[0], r.order_desc),), r.limit
+        order_by = (OrderBy(metrics[0], r.order_desc),)
+        limit = r.limit if r.limit is not None else (prev.limit if dimensions else None)
     else:
         keep = set(metrics) | set(dimensions)
         order_by = tuple(
@@ -154,6 +190,19 @@ def merge(
         limit=limit,
     )
     return Interpretation("query", q, followup=True, notes=list(r.notes))
+
+
+def _the_others(prev: SemanticQuery, r: Readings, dims: list[str], filters: list) -> tuple[list[str], list]:
+    """"and the other locations?": the members the previous turn's filter left out, one row each."""
+    from semantic_layer.query import Filter, FilterOp
+
+    named = [d for d in (*r.named_dims, *r.mentioned_dims) if d not in TIME_GRAINS]
+    kept = [f for f in filters if f.op in (FilterOp.IN, FilterOp.EQ) and (not named or f.dimension in named)]
+    if len(kept) != 1:
+        return dims, filters
+    f = kept[0]
+    out = [x for x in filters if x is not f] + [Filter(f.dimension, f.values, FilterOp.NOT_IN)]
+    return dims + ([f.dimension] if f.dimension not in dims else []), out
 
 
 def _unfiltered(interp: BuiltinInterpreter, metric: str, dims) -> str:

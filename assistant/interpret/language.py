@@ -204,8 +204,8 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
 }
 
 # Ranking words: (descending?) — "best"/"worst" depend on the metric's good direction.
-ORDER_DESC = {"highest", "most", "largest", "biggest", "greatest", "max", "maximum", "top", "busiest", "peak", "high", "more", "leading", "longest", "busier", "lengthiest"}  # fmt: skip
-ORDER_ASC = {"lowest", "least", "fewest", "smallest", "min", "minimum", "bottom", "slowest", "quietest", "low", "less", "shortest", "quickest", "fastest"}  # fmt: skip
+ORDER_DESC = {"descending", "desc", "highest", "most", "largest", "biggest", "greatest", "max", "maximum", "top", "busiest", "peak", "high", "more", "leading", "longest", "busier", "lengthiest"}  # fmt: skip
+ORDER_ASC = {"ascending", "asc", "lowest", "least", "fewest", "smallest", "min", "minimum", "bottom", "slowest", "quietest", "low", "less", "shortest", "quickest", "fastest"}  # fmt: skip
 ORDER_GOOD = {"best", "strongest"}
 ORDER_BAD = {"worst", "weakest", "poorest"}
 

@@ -11,7 +11,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from assistant.interpret.calendar_math import add_months, shift, shift_range, unit_start
-from assistant.interpret.timewords import LAST, LEAD, MONTHS, NUMBERS, ORDINALS, RANGE_TO, THIS, UNITS, VS
+from assistant.interpret.timewords import (
+    FILLER,
+    LAST,
+    LEAD,
+    MONTHS,
+    NUMBERS,
+    ORDINALS,
+    RANGE_TO,
+    THIS,
+    UNITS,
+    VS,
+)
 from semantic_layer.query import TimeRange
 
 
@@ -92,6 +103,10 @@ class TimeParser:
             return Period(a - dt.timedelta(days=1), a, "day"), i + 1
         if w == "tomorrow":
             return Period(a + dt.timedelta(days=1), a + dt.timedelta(days=2), "day"), i + 1
+        if w in UNITS and self.tok(i + 1) == "before":
+            got = self.before_last(UNITS[w], i + 2)
+            if got is not None:
+                return got
         for abbr, unit in (("ytd", "year"), ("mtd", "month"), ("qtd", "quarter"), ("wtd", "week")):
             if w == abbr:
                 return Period(unit_start(a, unit), a, unit, True), i + 1
@@ -107,10 +122,11 @@ class TimeParser:
         if w in ("ttm", "ltm"):
             start = shift(unit_start(a, "month"), "month", -12)
             return Period(start, unit_start(a, "month"), "range"), i + 1
-        if w in THIS and self.tok(i + 1) in UNITS and UNITS[self.tok(i + 1)] != "day":
-            unit = UNITS[self.tok(i + 1)]
+        k = self.skip_filler(i + 1)
+        if w in THIS and self.tok(k) in UNITS and UNITS[self.tok(k)] != "day":
+            unit = UNITS[self.tok(k)]
             start = unit_start(a, unit)
-            j = i + 2
+            j = k + 1
             if self.tok(j) == "to" and self.tok(j + 1) == "date":
                 j += 2
             return self.cap(start, shift(start, unit, 1), unit), j
@@ -150,12 +166,31 @@ class TimeParser:
             self.year(i + 1)
         )
 
+    def skip_filler(self, j: int) -> int:
+        """The index after any filler words at ``j`` ("full", "calendar", ...)."""
+        while self.tok(j) in FILLER:
+            j += 1
+        return j
+
+    def before_last(self, unit: str, j: int) -> tuple[Period, int] | None:
+        """"the week before last", "the day before yesterday": two periods back."""
+        a = self.as_of
+        if unit == "day" and self.tok(j) == "yesterday":
+            return Period(a - dt.timedelta(days=2), a - dt.timedelta(days=1), "day"), j + 1
+        if self.tok(j) not in LAST or self.tok(j + 1) in UNITS or self.num(j + 1) is not None:
+            return None  # "the week before last month" is not two weeks back
+        if unit == "day":
+            return Period(a - dt.timedelta(days=2), a - dt.timedelta(days=1), "day"), j + 1
+        cur = unit_start(a, unit)
+        return Period(shift(cur, unit, -2), shift(cur, unit, -1), unit, relative=True), j + 1
+
     def relative(self, i: int) -> tuple[Period, int] | None:
         a, w = self.as_of, self.tok(i)
-        j = i + 1
+        j = self.skip_filler(i + 1)
         n = self.num(j)
-        if n is not None and self.tok(j + 1) in UNITS:
-            unit, j = UNITS[self.tok(j + 1)], j + 2
+        if n is not None and self.tok(self.skip_filler(j + 1)) in UNITS:
+            j = self.skip_filler(j + 1)
+            unit, j = UNITS[self.tok(j)], j + 1
         elif self.tok(j) in UNITS:
             n, unit, j = None, UNITS[self.tok(j)], j + 1
         else:

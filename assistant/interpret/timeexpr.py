@@ -125,6 +125,8 @@ def _compare_marker(p: TimeParser, i: int) -> tuple[str, int] | None:
     if w in ("previous", "prior", "preceding", "last") and p.tok(i + 1) == "period":
         return "prev", i + 2
     if w == "the" and p.tok(i + 1) in UNITS and p.tok(i + 2) in ("before", "prior", "earlier"):
+        if p.tok(i + 2) == "before" and p.before_last(UNITS[p.tok(i + 1)], i + 3) is not None:
+            return None  # "the week before last" is a period, not "vs the week before"
         return UNITS[p.tok(i + 1)], i + 3
     return None
 

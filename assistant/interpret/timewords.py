@@ -30,6 +30,8 @@ ORDINALS = {
     "last": 4,
 }
 THIS = {"this", "current", "present"}
+# Words between "last"/"this" and a unit that change nothing: "last full month", "this calendar year".
+FILLER = {"full", "complete", "completed", "whole", "entire", "calendar"}
 LAST = {"last", "previous", "prior", "past", "preceding", "trailing", "rolling"}
 LEAD = {"in", "for", "during", "of", "over", "within", "on", "at", "the"}
 RANGE_TO = {"to", "through", "thru", "until", "till", "and"}
@@ -49,5 +51,6 @@ TIME_WORDS = {
     "wow", "weekday", "weekdays", "hour", "hours", "time", "half", "h1", "h2", "fy", "versus", "against",
     "compared", "compare", "comparing", "relative", "trend", "trends", "trending", "history", "historical",
     "timeline", "daily", "weekly", "monthly", "quarterly", "yearly", "annually", "hourly", "busiest",
+    "full", "complete", "completed", "whole", "entire", "calendar",
 }  # fmt: skip
 GRAIN_NOUN = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}

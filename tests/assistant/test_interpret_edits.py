@@ -1,0 +1,81 @@
+"""Follow-ups that edit the previous answer without naming a new value, and period words
+found by probing: "the week before last", "the last full month" (2026-12-05)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.router import route
+from semantic_layer.query import FilterOp
+from tests.assistant.test_interpret import AS_OF, check, interp  # noqa: F401 - fixture
+
+
+def _follow(interp, first: str, then: str):  # noqa: F811
+    prev = interp.interpret(first, AS_OF)
+    assert prev.kind == "query", prev.message
+    got = interp.interpret(then, AS_OF, prev.query)
+    assert got.kind == "query", got.message
+    return prev.query, got.query
+
+
+def test_removing_the_breakdown_keeps_the_rest(interp):  # noqa: F811
+    prev, q = _follow(interp, "completed visits by provider at Lakeview in August", "now without the breakdown")
+    assert q.dimensions == () and q.filters == prev.filters and q.time_range == prev.time_range
+
+
+def test_removing_the_filter_keeps_the_rest(interp):  # noqa: F811
+    prev, q = _follow(interp, "cancellations by month at Downtown in 2025", "clear the filters")
+    assert q.filters == () and q.dimensions == prev.dimensions and q.metrics == prev.metrics
+
+
+def test_removing_the_comparison(interp):  # noqa: F811
+    prev, q = _follow(interp, "revenue this quarter vs the same quarter last year", "drop the comparison")
+    assert prev.compare_range is not None and q.compare_range is None and q.time_range == prev.time_range
+
+
+@pytest.mark.parametrize("then", ["how about the other offices?", "and the others"])
+def test_the_others_are_the_members_the_filter_left_out(interp, then):  # noqa: F811
+    _, q = _follow(interp, "no-show rate at Lakeview last quarter", then)
+    assert q.dimensions == ("location",)
+    (f,) = q.filters
+    assert f.op is FilterOp.NOT_IN and f.values == ("Lakeview",)
+
+
+@pytest.mark.parametrize(("then", "desc"), [("sort it ascending", False), ("descending please", True)])
+def test_a_sort_word_reorders_the_previous_answer(interp, then, desc):  # noqa: F811
+    prev, q = _follow(interp, "nps by provider this year", then)
+    assert q.order_by and q.order_by[0].field == "nps" and q.order_by[0].descending is desc
+    assert q.dimensions == prev.dimensions
+
+
+@pytest.mark.parametrize("q", ["drop the breakdown", "remove the location filter", "hide the comparison"])
+def test_editing_the_view_is_not_a_write(q):
+    assert route(q).kind != "refuse"
+
+
+@pytest.mark.parametrize("q", ["drop the appointments table", "remove all no-shows from the records"])
+def test_writes_are_still_refused(q):
+    assert route(q).kind == "refuse"
+
+
+@pytest.mark.parametrize(
+    ("q", "time"),
+    [
+        ("completed visits the week before last", ["2026-09-14", "2026-09-21"]),
+        ("collections the month before last", ["2026-08-01", "2026-09-01"]),
+        ("new patients the quarter before last", ["2026-04-01", "2026-07-01"]),
+        ("revenue the day before yesterday", ["2026-09-29", "2026-09-30"]),
+        ("no-shows in the last complete month", ["2026-09-01", "2026-10-01"]),
+        ("revenue over the past 2 full quarters", ["2026-04-01", "2026-10-01"]),
+        ("visits this calendar year", ["2026-01-01", "2026-10-01"]),
+    ],
+)
+def test_before_last_and_filler_words(interp, q, time):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query", got.message
+    assert not check(got.query, {"time": time}) and got.query.compare_range is None
+
+
+def test_the_month_before_still_compares(interp):  # noqa: F811
+    got = interp.interpret("revenue last month vs the month before", AS_OF)
+    assert not check(got.query, {"time": ["2026-09-01", "2026-10-01"], "compare": ["2026-08-01", "2026-09-01"]})
