@@ -209,7 +209,8 @@ def write(
             if pv is not None and _num(v) is not None and _num(pv) is not None and partial:
                 s += f"; {fmt_period(cmp_r)} it was {fmt_value(pv, info.fmt)} (not compared: this period is partial)"
             elif pv is not None and _num(v) is not None and _num(pv) is not None:
-                s += f", {fmt_change(float(v), float(pv), info.fmt)} from {fmt_value(pv, info.fmt)} {fmt_period(cmp_r)}"
+                change = fmt_change(float(v), float(pv), info.fmt).removesuffix(" from zero")  # "up from 0 ..."
+                s += f", {change} from {fmt_value(pv, info.fmt)} {fmt_period(cmp_r)}"
             out.append(s + ".")
         return " ".join(out)
     if grains and not cats:
@@ -242,7 +243,7 @@ def write(
         if len(full) > 1:
             out.append(
                 f"The latest, {_label_cell(last[0], g)}, was {fmt_value(last[1], m.fmt)} "
-                f"({fmt_change(last[1], first[1], m.fmt)} from {_label_cell(first[0], g)})."
+                f"({fmt_change(last[1], first[1], m.fmt).removesuffix(' from zero')} from {_label_cell(first[0], g)})."
             )
         return " ".join(out)
     d = cats[0]

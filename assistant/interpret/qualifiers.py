@@ -95,3 +95,30 @@ def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
         "I can show the counts, or a breakdown that gives each group's share."
     )
     r.choices = [f"{c} {when}".strip() for c in (breakdowns or labels)][:3]
+
+
+RATE_FORMATS = ("percent", "ratio")
+
+
+def population_of_a_rate(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    """"no-show rate for new patients": a count named as the population of a rate. No
+    breakdown of the rate by that population exists, so ask instead of answering the rate
+    for everyone beside the count."""
+    if r.clarify or len(r.metrics) != 2:
+        return
+    metrics = interp.model.metrics
+    rates = [m for m in r.metrics if m in metrics and metrics[m].format in RATE_FORMATS]
+    counts = [m for m in r.metrics if m in metrics and metrics[m].format == "count"]
+    if len(rates) != 1 or len(counts) != 1:
+        return
+    for m in p.mentions:
+        named = m.kind == "metric" and m.targets[0][0] == counts[0] and m.start > 0
+        if named and p.words[m.start - 1] in ("for", "among", "of", "with"):
+            rate, count = _label(interp, rates[0]), _label(interp, counts[0])
+            r.clarify = (
+                f"The {rate.lower()} cannot be split by {count.lower()}: no breakdown of it says who "
+                "is one. Which would you like?"
+            )
+            when = " ".join(p.words[i] for i in sorted(p.time.used))
+            r.choices = [f"{lb} {when}".strip() for lb in (rate, count)]
+            return

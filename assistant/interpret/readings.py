@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.interpret import language
-from assistant.interpret.qualifiers import negated, share_without_metric, status_of_base_noun
+from assistant.interpret.qualifiers import (
+    negated,
+    population_of_a_rate,
+    share_without_metric,
+    status_of_base_noun,
+)
 from assistant.interpret.ranking import GENERIC_DIM_WORDS, generic_dimension, is_breakdown, order
 from assistant.interpret.timeexpr import default_grain
 from semantic_layer.query import TIME_GRAINS, Filter, FilterOp, OrderBy, TimeRange
@@ -102,6 +107,8 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
             r.metrics = ["completed_visits"]
         elif p.has("booked", "scheduled", "upcoming") and p.has("appointment"):
             r.metrics = ["upcoming_appointments"]
+        elif p.has("schedule", "booked", "scheduled") and _future(p):
+            r.metrics = ["upcoming_appointments"]  # "what does the schedule look like next week"
         # "only comprehensive exams" after another question is a filter, not a new metric
         r.named_metric = bool(r.metrics) and (p.has("patient") or not p.has("only", "just", "for"))
     if (not r.metrics or r.metrics in (["completed_visits"], ["appointments"])) and _how_long(p):
@@ -112,9 +119,9 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
     for i, m in enumerate(r.metrics):
         if m in swaps and campaignish and swaps[m] in model_metrics:
             r.metrics[i] = swaps[m]
-        tr = p.time.time_range
-        if m == "appointments" and tr is not None and tr.start is not None and tr.start >= p.time_as_of:
-            r.metrics[i] = "upcoming_appointments"  # appointments in the future can only be booked ones
+        if m in ("appointments", "completed_visits") and _future(p):
+            # appointments in the future can only be booked ones ("patients booked for tomorrow")
+            r.metrics[i] = "upcoming_appointments"
         if (
             m == "completed_visits"
             and p.has("have", "active")
@@ -127,6 +134,12 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
         if rates:
             r.metrics = rates  # "what percent of appointments were no-shows": the no-show rate
     r.metrics = [m for m in dict.fromkeys(r.metrics) if m in model_metrics]
+
+
+def _future(p: Parsed) -> bool:
+    """True when the question's period starts today or later (nothing has happened in it yet)."""
+    tr = p.time.time_range
+    return tr is not None and tr.start is not None and tr.start >= p.time_as_of
 
 
 def _how_long(p: Parsed) -> bool:
@@ -374,6 +387,7 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
     r.compare_range = t.compare_range
     r.unknown = unknown_breakdowns(p)
     share_without_metric(interp, p, r)
+    population_of_a_rate(interp, p, r)
     return r
 
 

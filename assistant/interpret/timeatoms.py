@@ -22,6 +22,7 @@ from assistant.interpret.timewords import (
     THIS,
     UNITS,
     VS,
+    WEEKDAYS,
 )
 from semantic_layer.query import TimeRange
 
@@ -103,6 +104,8 @@ class TimeParser:
             return Period(a - dt.timedelta(days=1), a, "day"), i + 1
         if w == "tomorrow":
             return Period(a + dt.timedelta(days=1), a + dt.timedelta(days=2), "day"), i + 1
+        if w in LAST | THIS | {"next", "coming"} and self.tok(i + 1) in WEEKDAYS:
+            return self.weekday(w, WEEKDAYS[self.tok(i + 1)]), i + 2
         if w in UNITS and self.tok(i + 1) == "before":
             got = self.before_last(UNITS[w], i + 2)
             if got is not None:
@@ -165,6 +168,18 @@ class TimeParser:
         return prev in LEAD | RANGE_TO | VS | {"since", "from", "between", "after", "before"} or bool(
             self.year(i + 1)
         )
+
+    def weekday(self, w: str, wd: int) -> Period:
+        """"last Monday" (the latest one before today), "next Monday" (the first after
+        today), "this Monday" (the one of this week)."""
+        a = self.as_of
+        if w in LAST:
+            day = a - dt.timedelta(days=(a.weekday() - wd) % 7 or 7)
+        elif w in THIS:
+            day = unit_start(a, "week") + dt.timedelta(days=wd)
+        else:
+            day = a + dt.timedelta(days=(wd - a.weekday()) % 7 or 7)
+        return Period(day, day + dt.timedelta(days=1), "day")
 
     def skip_filler(self, j: int) -> int:
         """The index after any filler words at ``j`` ("full", "calendar", ...)."""

@@ -29,6 +29,9 @@ ORDINALS = {
     "4th": 4,
     "last": 4,
 }
+WEEKDAYS = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+}  # fmt: skip
 THIS = {"this", "current", "present"}
 # Words between "last"/"this" and a unit that change nothing: "last full month", "this calendar year".
 FILLER = {"full", "complete", "completed", "whole", "entire", "calendar"}
@@ -37,7 +40,10 @@ LEAD = {"in", "for", "during", "of", "over", "within", "on", "at", "the"}
 RANGE_TO = {"to", "through", "thru", "until", "till", "and"}
 VS = {"vs", "v", "versus", "against", "than"}
 # Words that make a trend: the grain is then chosen from the period's length.
-TREND_WORDS = {"trend", "trends", "trending", "trended", "history", "historical", "timeline", "evolution"}
+TREND_WORDS = {
+    "trend", "trends", "trending", "trended", "history", "historical", "timeline", "evolution", "getting",
+    "improving", "worsening", "rising", "falling", "increasing", "decreasing", "climbing", "declining",
+}  # fmt: skip
 # Grain words and the grain they ask for, also after "by", "per", "each", "every", "and".
 GRAIN_ADJ = {
     "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year",

@@ -79,3 +79,49 @@ def test_before_last_and_filler_words(interp, q, time):  # noqa: F811
 def test_the_month_before_still_compares(interp):  # noqa: F811
     got = interp.interpret("revenue last month vs the month before", AS_OF)
     assert not check(got.query, {"time": ["2026-09-01", "2026-10-01"], "compare": ["2026-08-01", "2026-09-01"]})
+
+
+@pytest.mark.parametrize(
+    "q", ["how many patients are scheduled for next Monday", "number of visits booked for next month"]
+)
+def test_visits_in_the_future_are_booked_appointments(interp, q):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query", got.message
+    assert got.query.metrics == ("upcoming_appointments",)
+
+
+@pytest.mark.parametrize(
+    ("q", "day"),
+    [
+        ("completed visits last Tuesday", "2026-09-29"),  # as of Thursday 2026-10-01
+        ("no-shows last Thursday", "2026-09-24"),  # not today
+        ("appointments booked for next Friday", "2026-10-02"),
+        ("revenue this Monday", "2026-09-28"),
+    ],
+)
+def test_last_next_this_weekday_is_one_day(interp, q, day):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query", got.message
+    tr = got.query.time_range
+    assert tr.start.isoformat() == day and (tr.end - tr.start).days == 1
+    assert not got.query.filters  # not every Tuesday
+
+
+def test_on_a_weekday_is_still_every_such_day(interp):  # noqa: F811
+    got = interp.interpret("no-shows on Mondays in 2025", AS_OF)
+    assert got.query.filters[0].dimension == "day_of_week"
+
+
+@pytest.mark.parametrize("q", ["is the cancellation rate at Lakeview improving?", "are our collections declining"])
+def test_getting_better_or_worse_is_a_trend(interp, q):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query", got.message
+    assert got.query.dimensions and got.query.dimensions[-1] in ("day", "week", "month")
+
+
+def test_a_count_as_the_population_of_a_rate_asks(interp):  # noqa: F811
+    got = interp.interpret("cancellation rate among new patients in 2025", AS_OF)
+    assert got.kind == "clarify" and "cannot be split" in got.message
+    assert [c.split()[0] for c in got.choices] == ["Cancellation", "New"]
+    both = interp.interpret("cancellation rate and new patients in 2025", AS_OF)
+    assert both.kind == "query" and both.query.metrics == ("cancellation_rate", "new_patients")
