@@ -89,28 +89,16 @@ class Lexicon:
         return words
 
     def match(self, stems: list[str], skip: set[int] | None = None) -> list[Mention]:
-        """Longest phrases first, left to right; tokens in ``skip`` (time words) break phrases."""
+        """The phrases of ``stems`` that cover the most words; tokens in ``skip`` (time words) break phrases.
+
+        Longest first, left to right, unless a shorter phrase lets the next words make one
+        too: "annual exam recall compliance" is the member "annual exam" and the metric
+        "recall compliance", not the member "annual exam recall" and a stray word.
+        """
         skip = skip or set()
         out: list[Mention] = []
-        i = 0
-        n = len(stems)
-        while i < n:
-            if i in skip:
-                i += 1
-                continue
-            found = None
-            for size in range(min(MAX_WORDS, n - i), 0, -1):
-                span = range(i, i + size)
-                if any(j in skip for j in span):
-                    continue
-                entry = self.table.get(" ".join(stems[i : i + size]))
-                if entry:
-                    found = (size, entry)
-                    break
-            if not found:
-                i += 1
-                continue
-            size, entry = found
+        for i, size in self._segments(stems, skip):
+            entry = self.table[" ".join(stems[i : i + size])]
             phrase = " ".join(stems[i : i + size])
             top = {k: max(v.values()) for k, v in entry.items()}
             kinds = sorted(entry, key=lambda k: (-top[k], -KIND_RANK[k]))[:1]
@@ -121,8 +109,24 @@ class Lexicon:
                 out.append(Mention(kind, targets, i, i + size, phrase))
                 if kind in ("metric", "dimension") and size > 1:
                     out += self._qualifiers(stems, i, i + size, targets[0][0])
-            i += size
         return out
+
+    def _segments(self, stems: list[str], skip: set[int]) -> list[tuple[int, int]]:
+        """(start, size) of the phrases that cover the most words, fewest phrases, longest first."""
+        n = len(stems)
+        # best[i] = (words covered, -phrases, the first phrase's size) from token i on, and its phrases
+        best: list[tuple[tuple[int, int, int], list[tuple[int, int]]]] = [((0, 0, 0), [])] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            cands = [((best[i + 1][0][0], best[i + 1][0][1], 0), best[i + 1][1])]
+            if i not in skip:
+                for size in range(min(MAX_WORDS, n - i), 0, -1):
+                    if any(j in skip for j in range(i, i + size)):
+                        continue
+                    if " ".join(stems[i : i + size]) in self.table:
+                        (cov, neg, _), rest = best[i + size]
+                        cands.append(((cov + size, neg - 1, size), [(i, size), *rest]))
+            best[i] = max(cands, key=lambda c: c[0])
+        return best[0][1]
 
     def _qualifiers(self, stems: list[str], start: int, end: int, name: str) -> list[Mention]:
         """Values inside a longer name: "email open rate" is the open rate of emails."""

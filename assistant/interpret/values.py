@@ -93,10 +93,16 @@ def spellings(dimension: str, value: str) -> list[tuple[str, int]]:
         head = " ".join(words[:-1])
         if head not in _NOT_ALONE:
             out.append((head, 1))
-    elif len(words) > 2:  # a campaign name: without its year, without its last word
-        short = " ".join(w for w in words if not re.fullmatch(r"\d{4}", w))
+    elif len(words) > 2:  # a campaign name: without its year, and its first words ("back to school")
+        named = [w for w in words if not re.fullmatch(r"\d{4}", w)]
+        short = " ".join(named)
         if short != " ".join(words):
             out.append((short, 1))
+        out += [
+            (" ".join(named[:n]), 1)
+            for n in range(2, len(named))
+            if named[n - 1] not in language.STOPWORDS and not set(named[:n]) <= language.STOPWORDS
+        ]
     keep = []
     for alias, prio in out:
         k = key(alias)

@@ -1,0 +1,54 @@
+"""Member names found by probing (2026-12-05): a campaign named by its first words, and
+phrases that overlap (the reading that covers the most words wins)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from assistant.interpret.builtin import BuiltinInterpreter
+from assistant.interpret.values import ValueIndex
+from semantic_layer.model import load_model
+from tests.assistant.test_interpret import AS_OF, FIX, interp  # noqa: F401 - fixture
+
+
+@pytest.fixture(scope="module")
+def yearly() -> BuiltinInterpreter:
+    """Campaigns that run every year under one name, and another starting with the same words."""
+    members = yaml.safe_load((FIX / "members.yaml").read_text())
+    members["campaign"] = [f"Summer Sunglass Sale {y}" for y in (2024, 2025)] + ["Summer Sunglass Clinic Day 2025"]
+    return BuiltinInterpreter(load_model(), ValueIndex.from_members(members))
+
+
+def test_a_campaigns_first_words_name_it(interp):  # noqa: F811
+    got = interp.interpret("click rate for the dry eye relief campaign", AS_OF)
+    assert got.kind == "query", got.message
+    assert got.query.filters[0].values == ("Dry Eye Relief Spring 2026",)
+
+
+def test_first_words_shared_by_several_campaigns_ask_which(yearly):
+    got = yearly.interpret("open rate of the summer sunglass campaign", AS_OF)
+    assert got.kind == "clarify"
+    assert set(got.choices) == {
+        "Summer Sunglass Sale 2024", "Summer Sunglass Sale 2025", "Summer Sunglass Clinic Day 2025"
+    }  # fmt: skip
+
+
+def test_a_year_picks_among_them(yearly):
+    got = yearly.interpret("open rate of the summer sunglass sale campaign in 2024", AS_OF)
+    assert got.kind == "query", got.message
+    assert got.query.filters[0].values == ("Summer Sunglass Sale 2024",)
+
+
+@pytest.mark.parametrize(
+    ("q", "metric", "member"),
+    [
+        ("annual exam recall compliance in 2025", "recall_compliance_rate", ("recall_type", "annual_exam")),
+        ("contact lens renewal recall rate last year", "recall_compliance_rate", ("recall_type", "contact_lens_renewal")),
+    ],
+)
+def test_the_reading_that_covers_the_most_words_wins(interp, q, metric, member):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query", got.message
+    assert got.query.metrics == (metric,)
+    assert (got.query.filters[0].dimension, got.query.filters[0].values) == (member[0], (member[1],))
