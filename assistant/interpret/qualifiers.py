@@ -15,9 +15,15 @@ if TYPE_CHECKING:
     from assistant.interpret.readings import Readings
 
 
-def _label(interp: BuiltinInterpreter, metric: str) -> str:
+def metric_label(interp: BuiltinInterpreter, metric: str) -> str:
+    """The metric's label ("No-show rate"), or its name in words."""
     m = interp.model.metrics.get(metric)
     return getattr(m, "label", "") or metric.replace("_", " ")
+
+
+def _when(p: Parsed) -> str:
+    """The question's own time words ("last year"), to repeat in a choice."""
+    return " ".join(p.words[i] for i in sorted(p.time.used))
 
 
 def status_of_base_noun(interp: BuiltinInterpreter, names: list[str], weak: list[str]) -> list[str]:
@@ -80,28 +86,26 @@ def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
         interp.model.metrics[m].format not in ("count", "currency", "hours") for m in amounts
     ):
         return
-    labels = [_label(interp, m) for m in amounts]
-    when = " ".join(p.words[i] for i in sorted(p.time.used))
+    labels = [metric_label(interp, m) for m in amounts]
     by = [f.dimension for f in r.filters if f.dimension not in TIME_GRAINS]
     dims = interp.model.dimensions
     breakdowns = [f"{labels[0]} by {getattr(dims.get(d), 'label', d.replace('_', ' ')).lower()}" for d in by]
     if not breakdowns and len(amounts) == 1:
         return  # "share of revenue in 2025": nothing to take a share of
-    r.clarify = (
-        f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; "
+    offer = (
         "a breakdown gives each group's share of the total."
         if breakdowns
-        else f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; "
-        "I can show the counts, or a breakdown that gives each group's share."
+        else "I can show the counts, or a breakdown that gives each group's share."
     )
-    r.choices = [f"{c} {when}".strip() for c in (breakdowns or labels)][:3]
+    r.clarify = f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; {offer}"
+    r.choices = [f"{c} {_when(p)}".strip() for c in (breakdowns or labels)][:3]
 
 
 RATE_FORMATS = ("percent", "ratio")
 
 
 def population_of_a_rate(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
-    """"no-show rate for new patients": a count named as the population of a rate. No
+    """ "no-show rate for new patients": a count named as the population of a rate. No
     breakdown of the rate by that population exists, so ask instead of answering the rate
     for everyone beside the count."""
     if r.clarify or len(r.metrics) != 2:
@@ -114,11 +118,10 @@ def population_of_a_rate(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
     for m in p.mentions:
         named = m.kind == "metric" and m.targets[0][0] == counts[0] and m.start > 0
         if named and p.words[m.start - 1] in ("for", "among", "of", "with"):
-            rate, count = _label(interp, rates[0]), _label(interp, counts[0])
+            rate, count = metric_label(interp, rates[0]), metric_label(interp, counts[0])
             r.clarify = (
                 f"The {rate.lower()} cannot be split by {count.lower()}: no breakdown of it says who "
                 "is one. Which would you like?"
             )
-            when = " ".join(p.words[i] for i in sorted(p.time.used))
-            r.choices = [f"{lb} {when}".strip() for lb in (rate, count)]
+            r.choices = [f"{lb} {_when(p)}".strip() for lb in (rate, count)]
             return

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant.interpret import language
 from assistant.interpret.qualifiers import (
+    metric_label,
     negated,
     population_of_a_rate,
     share_without_metric,
@@ -60,11 +61,6 @@ class Readings:
     vague: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # breakdowns asked that no dimension reads
     negated: set[tuple[str, str]] = field(default_factory=set)  # (dimension, member) excluded
-
-
-def _label(interp: BuiltinInterpreter, metric: str) -> str:
-    m = interp.model.metrics.get(metric)
-    return (getattr(m, "label", "") or metric.replace("_", " ")) if m else metric.replace("_", " ")
 
 
 def _metrics(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
@@ -394,7 +390,7 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
 def clarify_breakdown(interp: BuiltinInterpreter, r: Readings) -> None:
     """A breakdown nobody can compute: say so and offer the ones the metric has (never drop it silently)."""
     metric = r.metrics[0]
-    label = _label(interp, metric)
+    label = metric_label(interp, metric)
     dims = sorted(_available(interp, r.metrics) - {"zip3"}, key=_dim_rank)
     names = [getattr(interp.model.dimensions.get(d), "label", d.replace("_", " ")).lower() for d in dims]
     asked = " and ".join(f"'{u}'" for u in r.unknown)
@@ -431,6 +427,6 @@ def clarify_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
         suffix = " by " + " and ".join(d.replace("_", " ") for d in r.dimensions)
     for f in r.filters:
         suffix += " for " + " and ".join(v.replace("_", " ") for v in f.values)
-    r.choices = [f"{_label(interp, m)}{suffix}" for m in pool]
+    r.choices = [f"{metric_label(interp, m)}{suffix}" for m in pool]
     what = f"Which {r.vague[0]}" if r.vague else "Which number"
     r.clarify = f"{what} do you mean?" if r.vague else "Which number would you like to see?"
