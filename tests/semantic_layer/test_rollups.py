@@ -334,7 +334,9 @@ def test_every_bad_entry_of_a_rollups_file_is_reported_with_its_line(tmp_path):
     assert [(p.line, p.message) for p in raised.value.problems] == [
         (4, "rollup 3 (charges): `dimensions` must be a list of names")
     ]  # malformed entries stop before the model is consulted
-    path.write_text(path.read_text(encoding="utf-8").replace("dimensions: location}", "dimensions: [location]}"))
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("dimensions: location}", "dimensions: [location]}")
+    )
     with pytest.raises(ModelError) as raised:
         model_rollups(load_model(), path)
     found = [(p.file, p.line, p.message) for p in raised.value.problems]
@@ -345,3 +347,18 @@ def test_every_bad_entry_of_a_rollups_file_is_reported_with_its_line(tmp_path):
     path.write_text("rollups: [\n", encoding="utf-8")
     with pytest.raises(ModelError, match="not valid YAML"):
         model_rollups(load_model(), path)
+
+
+def test_a_bad_rollups_file_fails_the_sync_and_leaves_the_warehouse_as_it_was(
+    demo_export, copy_db, tmp_path, monkeypatch
+):
+    import semantic_layer.rollup as rollup
+
+    bad = tmp_path / "rollups.yaml"
+    bad.write_text("rollups:\n- {table: appointments, dimensions: [location, shoe_size]}\n", encoding="utf-8")
+    monkeypatch.setattr(rollup, "ROLLUPS_FILE", bad)
+    before = copy_db.read_bytes()
+    with pytest.raises(ModelError, match="unknown dimension 'shoe_size'"):
+        sync_warehouse(demo_export, copy_db, secret=TEST_SECRET)
+    assert copy_db.read_bytes() == before
+    assert not list(copy_db.parent.glob(".*.building"))  # no half-written copy stays behind
