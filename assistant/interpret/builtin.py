@@ -162,7 +162,8 @@ class BuiltinInterpreter:
             return clarify_unknown(self, metric, names)
         periods = unread_periods(parsed) if asked else []
         if periods:
-            return clarify_period(self, metric, periods)
+            named = " ".join(w for i, w in enumerate(parsed.words) if i in parsed.time.used and w not in ("in", "the", "of"))
+            return clarify_period(self, metric, periods, named)
         if previous is not None and is_followup(parsed, readings):
             return merge(self, previous, parsed, readings, as_of)
         if not readings.metrics and not readings.clarify:

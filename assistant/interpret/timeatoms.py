@@ -8,6 +8,7 @@ two ("between May and July"). The grammar around them (ranges, comparisons, grai
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from assistant.interpret.calendar_math import add_months, shift, shift_range, unit_start
@@ -71,6 +72,11 @@ class TimeParser:
             return int(w)
         return NUMBERS.get(w)
 
+    def day_number(self, i: int) -> int | None:
+        """A day of the month: "14", "14th", "1st" (1 to 31)."""
+        m = re.fullmatch(r"(\d{1,2})(st|nd|rd|th)?", self.tok(i))
+        return int(m.group(1)) if m and 1 <= int(m.group(1)) <= 31 else None
+
     def year(self, i: int) -> int | None:
         w = self.tok(i)
         if len(w) == 4 and w.isdigit() and 1990 <= int(w) <= 2099:
@@ -106,6 +112,21 @@ class TimeParser:
             return Period(a + dt.timedelta(days=1), a + dt.timedelta(days=2), "day"), i + 1
         if w in LAST | THIS | {"next", "coming"} and self.tok(i + 1) in WEEKDAYS:
             return self.weekday(w, WEEKDAYS[self.tok(i + 1)]), i + 2
+        day = self.day_number(i)
+        if day is not None and re.search(r"[a-z]", w):  # "14th of September", "1st March"
+            k = i + 1 + (self.tok(i + 1) == "of")
+            if self.tok(k) in MONTHS:
+                return self.date(MONTHS[self.tok(k)], day, k + 1)
+        if w == "week" and self.tok(i + 1) == "of":
+            got = self.atom(i + 2)
+            if got is not None and got[0].unit == "day" and got[0].start is not None:
+                start = unit_start(got[0].start, "week")
+                return self.cap(start, start + dt.timedelta(days=7), "week", got[0].explicit_year), got[1]
+        if w in ("start", "beginning") and self.tok(i + 1) == "of":
+            k = i + 2 + (self.tok(i + 2) in THIS | {"the"})
+            if self.tok(k) in UNITS and UNITS[self.tok(k)] != "day":
+                unit = UNITS[self.tok(k)]
+                return Period(unit_start(a, unit), a, unit, True), k + 1  # "since the start of the year"
         if w in UNITS and self.tok(i + 1) == "before":
             got = self.before_last(UNITS[w], i + 2)
             if got is not None:
@@ -226,12 +247,34 @@ class TimeParser:
 
     def month(self, i: int) -> tuple[Period, int]:
         m = MONTHS[self.tok(i)]
+        day = self.day_number(i + 1)
+        if day is not None and self.year(i + 1) is None:
+            return self.date(m, day, i + 2)  # "Sept 14", "March 3rd, 2026"
         y, j = self.year_after(i + 1)
         explicit = y is not None
         if y is None:
             y = self.as_of.year if m <= self.as_of.month else self.as_of.year - 1
         start = dt.date(y, m, 1)
         return self.cap(start, add_months(start, 1), "month", explicit), j
+
+    def date(self, m: int, day: int, j: int) -> tuple[Period, int]:
+        """One day: the month and day read, then an optional year (else the latest such day
+        up to today, or the next one for forward-looking metrics)."""
+        y, j = self.year_after(j)
+        explicit = y is not None
+        if y is None:
+            y = self.as_of.year
+            try:
+                past = dt.date(y, m, min(day, 28)) > self.as_of
+            except ValueError:
+                past = False
+            if past and not self.forward:
+                y -= 1
+        try:
+            d = dt.date(y, m, day)
+        except ValueError:
+            d = dt.date(y, m, 28)  # "Feb 30": the month's last safe day
+        return Period(d, d + dt.timedelta(days=1), "day", False, explicit), j
 
     def quarter(self, q: int, j: int) -> tuple[Period, int]:
         y, j = self.year_after(j)
@@ -254,7 +297,7 @@ class TimeParser:
 def join(a: Period, b: Period, as_of: dt.date, forward: bool) -> Period:
     """``between a and b``: from a's start to b's end, a's year taken from b when unnamed."""
     start = a.start
-    if start is not None and b.explicit_year and not a.explicit_year and a.unit in ("month", "quarter"):
+    if start is not None and b.explicit_year and not a.explicit_year and a.unit in ("month", "quarter", "day"):
         start = start.replace(year=b.start.year if b.start else start.year)
         if start > (b.start or start):
             start = start.replace(year=start.year - 1)

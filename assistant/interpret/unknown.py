@@ -44,21 +44,45 @@ UNREAD_PERIODS = {
     "weekend", "weekends", "fortnight", "fortnights", "season", "seasons", "semester", "holiday", "holidays",
     "summer", "winter", "autumn", "spring", "christmas", "thanksgiving", "easter",
 }  # fmt: skip
+# Words that cut a named period ("late September", "early 2025", "mid year"): unread when a period follows.
+_CUTS = {"late", "early", "mid", "middle"}
+# "the first week of September", "the end of last year": parts of a period the grammar does not cut.
+_PART_OF = {"first", "second", "third", "fourth", "last", "end", "middle"}
 
 
 def unread_periods(p: Parsed) -> list[str]:
-    """Period words left unread by the time grammar and by member names ("last weekend")."""
-    return [w for _, w in p.unused() if w in UNREAD_PERIODS]
+    """Period words left unread by the time grammar and by member names ("last weekend",
+    "late September"), and parts of a period it does not cut ("the first week of May")."""
+    unused = dict(p.unused())
+    used = p.time.used
+    out = [w for w in unused.values() if w in UNREAD_PERIODS]
+    for i, w in unused.items():
+        if i > 0 and p.words[i - 1] == "by":
+            continue  # "by end of September": a deadline, read elsewhere
+        nxt = p.words[i + 1 : i + 3]
+        cut = w in _CUTS and (i + 1 in used or nxt[:1] == ["of"])
+        part = w in _PART_OF and (nxt[:2] == ["week", "of"] or nxt[:1] == ["of"]) and bool(used)
+        if cut or part:
+            end = next((j for j in range(i + 1, len(p.words)) if j in used), i)
+            while end + 1 in used:
+                end += 1
+            out.append(" ".join(p.words[i : end + 1]))
+    return out
 
 
-def clarify_period(interp: BuiltinInterpreter, metric: str, words: list[str]):
-    """The clarification for a period word the grammar does not define."""
+def clarify_period(interp: BuiltinInterpreter, metric: str, words: list[str], named: str = ""):
+    """The clarification for a period word the grammar does not define; ``named`` is the
+    period the question does name ("september" in "late September"), offered whole and by week."""
     from assistant.interpret.builtin import Interpretation
 
     label = getattr(interp.model.metrics.get(metric), "label", metric.replace("_", " ").capitalize())
     asked = " and ".join(f"'{w}'" for w in words)
     message = f"{asked} is not a period I can read. Which period do you mean?"
-    choices = tuple(f"{label} {t}" for t in ("by day of week", "last week", "last month", "this year"))
+    if named and named.split()[0] not in ("last", "this", "next", "previous", "past"):
+        named = f"in {named}"
+    offers = (named, f"by week {named}") if named else ()
+    offers += ("by day of week", "last week", "last month", "this year")
+    choices = tuple(f"{label} {t}" for t in offers[:4])
     return Interpretation("clarify", message=message, choices=choices)
 
 

@@ -125,3 +125,39 @@ def test_a_count_as_the_population_of_a_rate_asks(interp):  # noqa: F811
     assert [c.split()[0] for c in got.choices] == ["Cancellation", "New"]
     both = interp.interpret("cancellation rate and new patients in 2025", AS_OF)
     assert both.kind == "query" and both.query.metrics == ("cancellation_rate", "new_patients")
+
+
+@pytest.mark.parametrize(
+    ("q", "time"),
+    [
+        ("visits on June 3rd 2025", ["2025-06-03", "2025-06-04"]),
+        ("revenue on the 2nd of September", ["2026-09-02", "2026-09-03"]),
+        ("no-shows from Aug 10 to Aug 20", ["2026-08-10", "2026-08-21"]),
+        ("revenue between Feb 1 and Apr 30 2026", ["2026-02-01", "2026-05-01"]),
+        ("collections in the week of August 12", ["2026-08-10", "2026-08-17"]),
+        ("new patients since the beginning of the year", ["2026-01-01", "2026-10-01"]),
+        ("cancellations since the start of this quarter", ["2026-10-01", "2026-10-01"]),
+    ],
+)
+def test_day_dates_and_the_start_of_a_period(interp, q, time):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query", got.message
+    assert not check(got.query, {"time": time})
+
+
+@pytest.mark.parametrize(
+    ("q", "offered"),
+    [
+        ("no-show rate in early August", "No-show rate in august"),
+        ("revenue for the second week of July", "Revenue in july"),
+        ("visits at the end of 2025", "Completed visits in 2025"),
+    ],
+)
+def test_a_part_of_a_period_the_grammar_does_not_cut_asks(interp, q, offered):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "clarify" and "not a period I can read" in got.message
+    assert got.choices[0] == offered
+
+
+def test_a_deadline_is_not_a_part_of_a_period(interp):  # noqa: F811
+    assert interp.interpret("revenue by end of September", AS_OF).kind == "query"
