@@ -113,6 +113,11 @@ OUTSIDE_REASON = (
     "That is outside the practice's data; I can answer questions about its KPIs, reports and notes."
 )
 WHY = {"why", "explain", "cause", "caused", "reason"}
+# "patient John Smith", "patient named Lee", "Mrs. Jones's appointments": one person, by name.
+NAMED_PATIENT = re.compile(
+    r"\b(?i:patients?)\s+(?:named\s+|called\s+)?(?:(?i:mr|mrs|ms|miss)\.?\s+)?(?!(?:Dr|Doctor|Do|Did|Does)\b)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b"
+    r"|\b(?i:mr|mrs|ms|miss)\.?\s+[A-Z][a-z]+"
+)
 
 
 def route(question: str, knows_metric: Callable[[str], bool] | None = None) -> Route:
@@ -148,7 +153,7 @@ def route(question: str, knows_metric: Callable[[str], bool] | None = None) -> R
         )
     if writes and not _is_question_about_counts(words) and not wset & VIEW_WORDS:
         return Route("refuse", "Acuity only reads data; it cannot change, delete or add anything.")
-    if _asks_identities(words, wset):
+    if _asks_identities(words, wset) or NAMED_PATIENT.search(text):
         return Route(
             "refuse",
             "Patient identities and patient-level lists are not available: the warehouse is de-identified. "

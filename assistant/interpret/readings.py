@@ -305,7 +305,19 @@ MODIFIERS = {"the", "a", "each", "every", "their", "our", "fiscal", "calendar", 
 NOT_GROUPS = {"end", "close", "now", "then", "far", "start", "beginning", "middle", "mid"}
 
 
+def _zip_values(interp: BuiltinInterpreter, p: Parsed) -> list[tuple[str, str]]:
+    """"zip 021", "ZIP code 02139": the ZIP3 the number starts with (ZIP3 members are not indexed)."""
+    if "zip3" not in interp.model.dimensions:
+        return []
+    out = []
+    for i, w in enumerate(p.words):
+        if w.isdigit() and len(w) in (3, 5) and any(x in ("zip", "zipcode", "zip3", "postcode") for x in p.words[max(0, i - 2) : i]):
+            out.append(("zip3", w[:3]))
+    return out
+
+
 def _filters(interp: BuiltinInterpreter, p: Parsed, values: list[tuple[str, str]], r: Readings) -> None:
+    values = [*values, *_zip_values(interp, p)]
     by_dim: dict[str, list[str]] = {}
     for d, v in values:
         by_dim.setdefault(d, [])

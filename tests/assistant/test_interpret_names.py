@@ -52,3 +52,10 @@ def test_the_reading_that_covers_the_most_words_wins(interp, q, metric, member):
     assert got.kind == "query", got.message
     assert got.query.metrics == (metric,)
     assert (got.query.filters[0].dimension, got.query.filters[0].values) == (member[0], (member[1],))
+
+
+@pytest.mark.parametrize(("q", "zip3"), [("visits from zip 021 last year", "021"), ("no-show rate for ZIP code 10025", "100")])
+def test_a_zip_number_is_a_zip3_filter(interp, q, zip3):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query", got.message
+    assert [(f.dimension, f.values) for f in got.query.filters] == [("zip3", (zip3,))]

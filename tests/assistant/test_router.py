@@ -103,3 +103,16 @@ def test_reasons_say_why():
 def test_raw_select_goes_to_the_guard():
     assert route("SELECT location_name FROM locations").kind == "sql"
     assert route("with x as (select 1 as a) select a from x").kind == "sql"
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["show me patient John Smith's visits", "how many no-shows did patient Garcia have", "Mrs. Jones appointments last year"],
+)
+def test_one_patient_by_name_is_declined(q):
+    assert route(q).kind == "refuse"
+
+
+@pytest.mark.parametrize("q", ["patients Dr. Lee saw last month", "Patients by location in 2025"])
+def test_patients_before_a_provider_or_a_breakdown_is_not_a_name(q):
+    assert route(q).kind != "refuse"
