@@ -53,6 +53,8 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
     "avg_visit_minutes": (
         "visit length", "cycle time", "time in office", "visit duration", "length of visit", "visit time",
         "average visit length", "average visit duration", "duration of visits", "time in the office",
+        "spent in the office", "spend in the office", "spent in office", "time spent in the office",
+        "time spent in office", "time spent at the office", "spent at the office",
     ),
     "hours_worked": ("hours worked", "worked hours", "labor hours", "hours", "staff hours", "work hours", "labour hours"),
     "overtime_hours": ("overtime", "ot", "overtime hours", "ot hours"),
@@ -62,7 +64,11 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
         "attributed new patients", "leads converted", "campaign new patients", "new patients from campaigns",
         "conversions", "campaign conversions",
     ),
-    "cost_per_new_patient": ("cost per new patient", "cac", "cost per acquisition", "acquisition cost", "cost per patient acquired"),
+    "cost_per_new_patient": (
+        "cost per new patient", "cac", "cost per acquisition", "acquisition cost", "cost per patient acquired",
+        "cost to acquire", "cost to acquire a new patient", "cost to acquire new patients", "cost of acquiring",
+        "cost of acquiring a new patient", "cost of acquisition", "cost of a new patient", "acquisition costs",
+    ),
     "campaign_revenue": ("campaign revenue", "attributed revenue", "revenue from campaigns", "campaign attributed revenue"),
     "campaign_roi": ("roi", "return on ad spend", "campaign roi", "return on investment", "roas", "return"),
     "open_rate": ("open rate", "email open rate", "opens", "open percentage"),

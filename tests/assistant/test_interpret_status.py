@@ -89,3 +89,18 @@ def test_shares_the_model_or_a_breakdown_answers_are_answered(interp, q, metrics
     got = interp.interpret(q, AS_OF)
     assert got.kind == "query", got.message
     assert not check(got.query, {"metrics": metrics})
+
+
+@pytest.mark.parametrize(
+    ("q", "metric"),
+    [
+        ("what did it cost to acquire new patients per campaign last year", "cost_per_new_patient"),
+        ("cost of acquiring a new patient by channel this year", "cost_per_new_patient"),
+        ("how long did patients spend in the office at Northside last month", "avg_visit_minutes"),
+        ("average time spent at the office by provider in 2025", "avg_visit_minutes"),
+    ],
+)
+def test_more_everyday_names_of_metrics(interp, q, metric):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query", got.message
+    assert got.query.metrics == (metric,)
