@@ -51,9 +51,10 @@ def main() -> int:
     cases = spec["cases"]
 
     t0 = time.perf_counter()
-    get_engine(a.db)
+    engine = get_engine(a.db)
     start_ms = (time.perf_counter() - t0) * 1000
-    print(f"engine start (model, value index, executor): {start_ms:.0f} ms")
+    print(f"engine start (model, value index, executor, rollup registry): {start_ms:.0f} ms")
+    print(f"daily rollups in use: {len(engine.rollups)} (docs/rollups.md; 0 = every answer reads the fact tables)")
 
     passes: list[list[float]] = []
     slowest: list[tuple[float, str]] = []
