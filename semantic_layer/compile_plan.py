@@ -117,10 +117,13 @@ def _check(model: SemanticModel, q: SemanticQuery, allowed: frozenset[str] | Non
                     dimension=d,
                 )
     outputs = {*q.dimensions, *(m.name for m in metrics)}
+    if q.compare_range:  # "which location grew the most": ranked by the change
+        outputs |= {f"{m.name}{suffix}" for m in metrics for suffix in ("_previous", "_change")}
     for o in q.order_by:
         if o.field not in outputs:
+            extra = " (nor a metric's _previous or _change)" if q.compare_range else ""
             raise CompileError(
-                f"cannot order by '{o.field}': it is not a metric or dimension of the query", field=o.field
+                f"cannot order by '{o.field}': it is not a metric or dimension of the query{extra}", field=o.field
             )
     if q.limit is not None and q.limit < 1:
         raise CompileError("limit must be at least 1", limit=q.limit)

@@ -94,6 +94,53 @@ NEGATION_PHRASES = frozenset({
     "not including", "and not", "excluding the", "except the", "except for the", "other than the",
 })  # fmt: skip
 
+# Words of change: with a ranking word and a breakdown, the groups are ranked by their change
+# against the previous comparable period ("which location grew revenue the most").
+CHANGE_UP = frozenset(
+    {
+        "grew",
+        "grow",
+        "growth",
+        "increase",
+        "increased",
+        "increases",
+        "rose",
+        "gained",
+        "gain",
+        "gains",
+        "up",
+        "climbed",
+    }
+)
+CHANGE_DOWN = frozenset(
+    {
+        "drop",
+        "dropped",
+        "drops",
+        "decline",
+        "declined",
+        "declines",
+        "fell",
+        "decrease",
+        "decreased",
+        "shrank",
+        "lost",
+        "down",
+    }
+)
+CHANGE_GOOD = frozenset({"improved", "improve", "improvement", "improvements", "better"})
+CHANGE_BAD = frozenset({"worsened", "worse", "deteriorated"})
+CHANGE_ANY = frozenset({"change", "changed", "changes", "moved", "swing"})
+# Statistics no metric defines: the metrics are sums, counts, averages and rates.
+STATISTIC_WORDS = frozenset(
+    {"median", "percentile", "p90", "p95", "p99", "mode", "variance", "deviation", "quartile"}
+)
+EXTREME_WORDS = frozenset(
+    {"max", "maximum", "min", "minimum", "longest", "shortest", "highest", "lowest", "worst", "best"}
+)
+# Comparisons with a number ("more than 2000 visits", "above 6%"): groups are not filtered by a value.
+THRESHOLD_WORDS = frozenset({"than", "above", "below", "exceeding", "exceeds", "least", "most"})
+
 # The metric whose noun status words qualify: "appointments that were missed" are
 # no-shows, "appointments cancelled" cancellations. A weaker metric word of the same
 # table (missed, cancelled, completed, booked) then names the metric, the noun the rows.

@@ -5,10 +5,13 @@ guesses a number (docs/interpreter.md, "Breakdowns, filters, ranking").
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from assistant.interpret import language
-from semantic_layer.query import TIME_GRAINS
+from assistant.interpret.calendar_math import comparable_previous, shift_range, unit_start
+from assistant.interpret.timewords import UNITS
+from semantic_layer.query import TIME_GRAINS, OrderBy, TimeRange
 
 if TYPE_CHECKING:
     from assistant.interpret.builtin import BuiltinInterpreter, Parsed
@@ -125,3 +128,97 @@ def population_of_a_rate(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
             )
             r.choices = [f"{lb} {_when(p)}".strip() for lb in (rate, count)]
             return
+
+
+def change_ranking(interp: BuiltinInterpreter, p: Parsed, r: Readings, as_of: dt.date) -> None:
+    """ "which location grew revenue the most", "biggest drop in visits by location", "which
+    provider improved their no-show rate the most": rank the groups by their change against
+    the previous comparable period (this year to date against the same span last year when no
+    period is named), not by their level."""
+    if r.clarify or not r.metrics or not r.order_by or not any(d not in TIME_GRAINS for d in r.dimensions):
+        return
+    words = set(p.words)
+    metric = r.metrics[0]
+    good_up = (
+        getattr(getattr(interp.model.metrics.get(metric), "good_direction", None), "value", "up") != "down"
+    )
+    if words & language.CHANGE_UP:
+        desc = True
+    elif words & language.CHANGE_DOWN:
+        desc = False
+    elif words & language.CHANGE_GOOD:
+        desc = good_up
+    elif words & language.CHANGE_BAD:
+        desc = not good_up
+    elif words & language.CHANGE_ANY:
+        desc = r.order_desc
+    else:
+        return
+    if r.compare_range is None:
+        if r.time_range is None or r.time_range.start is None:
+            r.time_range = TimeRange(unit_start(as_of, "year"), as_of)
+            r.compare_range = shift_range(r.time_range, "year", -1)
+        else:
+            r.compare_range = comparable_previous(r.time_range)
+    if r.compare_range is not None:
+        r.order_by = [OrderBy(f"{metric}_change", desc)]
+
+
+def unsupported_statistic(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    """ "median wait time", "the maximum wait at Northside": a statistic the model does not
+    define. Ask, offering the average (and the ranking for an extreme), instead of answering
+    the average as if it were the median."""
+    if r.clarify or not r.metrics:
+        return
+    metric = r.metrics[0]
+    m = interp.model.metrics.get(metric)
+    words = set(p.words)
+    asked = sorted(words & language.STATISTIC_WORDS)
+    averages = getattr(getattr(m, "measure", None), "agg", None)
+    if not asked and getattr(averages, "value", averages) == "avg" and not r.dimensions:
+        asked = sorted(
+            words & language.EXTREME_WORDS & {"max", "maximum", "min", "minimum", "longest", "shortest"}
+        )
+    if not asked:
+        return
+    label = metric_label(interp, metric)
+    r.clarify = (
+        f"The {' and '.join(asked)} is not a measure here: {label.lower()} is "
+        f"{'an average' if getattr(averages, 'value', averages) == 'avg' else 'a total or a rate'}. Which would you like?"
+    )
+    when = _when(p)
+    r.choices = [
+        f"{label} {when}".strip(),
+        f"{label} by day {when}".strip(),
+        f"{label} by provider {when}".strip(),
+    ]
+
+
+def value_threshold(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    """ "providers with more than 2000 visits", "locations where the no-show rate is above 6%":
+    groups cannot be filtered by a value. Ask, offering the ranking that shows every group's value."""
+    if r.clarify or not r.metrics:
+        return
+    for i, w in enumerate(p.words[:-1]):
+        nxt = p.words[i + 1]
+        if p.words[i + 2 : i + 3] and p.words[i + 2] in UNITS:
+            continue  # "over 90 days": a period
+        if w in language.THRESHOLD_WORDS and (nxt.replace(".", "", 1).isdigit() or nxt in ("percent",)):
+            break
+        if (
+            w in ("over", "under")
+            and nxt.replace(".", "", 1).isdigit()
+            and not (len(nxt) == 4 and nxt.startswith("20"))
+        ):
+            break
+    else:
+        return
+    label = metric_label(interp, r.metrics[0])
+    dims = [d for d in r.dimensions if d not in TIME_GRAINS] or [
+        d for d in r.mentioned_dims if d not in TIME_GRAINS
+    ]
+    by = f" by {dims[0].replace('_', ' ')}" if dims else ""
+    r.clarify = (
+        f"Groups cannot be filtered by a value of {label.lower()}; the ranking shows every group's value."
+    )
+    r.choices = [f"{label}{by} {_when(p)}".strip()]

@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING
 
 from assistant.interpret import language
 from assistant.interpret.qualifiers import (
+    change_ranking,
     metric_label,
     negated,
     population_of_a_rate,
     share_without_metric,
     status_of_base_noun,
+    unsupported_statistic,
+    value_threshold,
 )
 from assistant.interpret.ranking import GENERIC_DIM_WORDS, generic_dimension, is_breakdown, order
 from assistant.interpret.timeexpr import default_grain
@@ -396,6 +399,9 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
     r.unknown = unknown_breakdowns(p)
     share_without_metric(interp, p, r)
     population_of_a_rate(interp, p, r)
+    unsupported_statistic(interp, p, r)
+    value_threshold(interp, p, r)
+    change_ranking(interp, p, r, as_of)
     return r
 
 

@@ -79,6 +79,8 @@ class TimeParser:
 
     def year(self, i: int) -> int | None:
         w = self.tok(i)
+        if self.tok(i - 1) in ("than", "least", "exceeding", "exceeds", "above", "below"):
+            return None  # "more than 2000 visits" is a number, not a year
         if len(w) == 4 and w.isdigit() and 1990 <= int(w) <= 2099:
             return int(w)
         if len(w) == 2 and w.isdigit() and self.tok(i - 1) in ("fy", "q1", "q2", "q3", "q4"):

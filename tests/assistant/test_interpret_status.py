@@ -104,3 +104,56 @@ def test_more_everyday_names_of_metrics(interp, q, metric):  # noqa: F811
     got = interp.interpret(q, AS_OF)
     assert got.kind == "query", got.message
     assert got.query.metrics == (metric,)
+
+
+@pytest.mark.parametrize(
+    ("q", "field", "desc"),
+    [
+        ("which office grew collections the most in Q3 2026", "collections_change", True),
+        ("which providers saw the biggest decline in visits last month", "completed_visits_change", False),
+        ("which location improved its cancellation rate the most this year", "cancellation_rate_change", False),
+        ("top 2 doctors by increase in revenue in 2025", "revenue_change", True),
+    ],
+)
+def test_a_change_word_with_a_ranking_ranks_by_the_change(interp, q, field, desc):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query", got.message
+    assert got.query.compare_range is not None
+    assert [(o.field, o.descending) for o in got.query.order_by] == [(field, desc)]
+
+
+def test_a_change_ranking_with_no_period_compares_this_year_to_date(interp):  # noqa: F811
+    got = interp.interpret("which location grew new patients the most", AS_OF)
+    assert not check(got.query, {"time": ["2026-01-01", "2026-10-01"], "compare": ["2025-01-01", "2025-10-01"]})
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "providers who did more than 1500 visits in 2025",
+        "which locations had a no-show rate above 6 percent last year",
+        "campaigns with at least 50 new patients this year",
+    ],
+)
+def test_a_value_threshold_asks_and_offers_the_ranking(interp, q):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "clarify" and "cannot be filtered by a value" in got.message
+    assert " by " in got.choices[0]
+
+
+def test_a_number_after_than_is_not_a_year(interp):  # noqa: F811
+    got = interp.interpret("providers with fewer than 2020 visits", AS_OF)
+    assert got.kind == "clarify"  # not "visits in 2020"
+
+
+@pytest.mark.parametrize(
+    "q", ["median visit length last month", "90th percentile wait time this year", "longest wait at Lakeview last week"]
+)
+def test_a_statistic_no_metric_defines_asks(interp, q):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "clarify" and "is not a measure here" in got.message
+
+
+def test_the_longest_wait_by_location_is_a_ranking(interp):  # noqa: F811
+    got = interp.interpret("which location has the longest wait", AS_OF)
+    assert got.kind == "query" and got.query.dimensions == ("location",)

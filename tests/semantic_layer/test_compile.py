@@ -532,3 +532,30 @@ def test_explain_reports_why_it_cannot_compile(capsys):
     assert "cannot be broken down or filtered by 'recall_type'" in capsys.readouterr().err
     assert main(["explain", "not json"]) == 2
     assert "not a semantic query" in capsys.readouterr().err
+
+
+def test_a_comparison_can_be_ranked_by_its_change(model, demo_db):
+    """ORDER BY <metric>_change ranks the groups by how much they moved, through the guard too."""
+    from semantic_layer.guard import guard_sql
+    from semantic_layer.query import OrderBy, TimeRange
+    from semantic_layer.roles import access_for
+
+    base = dict(
+        metrics=("completed_visits",),
+        dimensions=("location",),
+        time_range=TimeRange(dt.date(2026, 9, 1), dt.date(2026, 10, 1)),
+        compare_range=TimeRange(dt.date(2026, 8, 1), dt.date(2026, 9, 1)),
+    )
+    q = SemanticQuery(**base, order_by=(OrderBy("completed_visits_change", False),))
+    guarded = guard_sql(to_sql(compile_query(model, q)), catalog=model.catalog(), access=access_for("owner"), max_rows=100)
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        rows = con.execute(guarded.sql).fetchall()
+    finally:
+        con.close()
+    changes = [r[3] for r in rows]
+    assert changes == sorted(changes) and all(r[3] == r[1] - r[2] for r in rows)
+    with pytest.raises(CompileError, match="nor a metric's _previous or _change"):
+        compile_query(model, SemanticQuery(**base, order_by=(OrderBy("revenue_change", True),)))
+    with pytest.raises(CompileError, match="not a metric or dimension of the query$"):
+        compile_query(model, SemanticQuery(metrics=("completed_visits",), order_by=(OrderBy("completed_visits_change", True),)))
