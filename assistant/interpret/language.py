@@ -210,7 +210,11 @@ VALUE_WORDS: dict[str, tuple[str, ...]] = {
     "email": ("email", "emails", "e mail"),
     "word_of_mouth": ("word of mouth", "referrals from friends"),
     "social_media": ("social media", "social"),
-    "physician_referral": ("physician referral", "physician referrals", "doctor referrals"),
+    "physician_referral": (
+        "physician referral", "physician referrals", "doctor referrals", "referred by physicians",
+        "referred by a physician", "referred by doctors", "referred by a doctor", "referrals from doctors",
+        "referrals from physicians", "referred by other doctors",
+    ),
     "insurance_directory": ("insurance directory",),
     "contact_lenses": ("contact lenses", "contacts", "cl", "contact lens"),
     "spectacle_lenses": ("spectacle lenses", "lenses", "glasses lenses", "spectacle lens"),

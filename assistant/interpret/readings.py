@@ -94,7 +94,9 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
     model_metrics = interp.model.metrics
     value_dims = {d for d, _ in values}
     if not r.metrics:
-        if (
+        if "referral_source" in value_dims and p.has("patient", "came", "come", "referred", "referral", "referrals"):
+            r.metrics = ["new_patients"]  # "how many patients came from Google": how they found us
+        elif (
             "appointment_type" in value_dims
             or p.has("patient")
             and p.has("see", "seen", "saw", "examine", "examined", "treat", "treated", "came")

@@ -59,3 +59,18 @@ def test_a_zip_number_is_a_zip3_filter(interp, q, zip3):  # noqa: F811
     got = interp.interpret(q, AS_OF)
     assert got.kind == "query", got.message
     assert [(f.dimension, f.values) for f in got.query.filters] == [("zip3", (zip3,))]
+
+
+@pytest.mark.parametrize(
+    ("q", "source"),
+    [
+        ("how many patients came to us from word of mouth in 2025", "word_of_mouth"),
+        ("patients referred by other doctors last quarter", "physician_referral"),
+        ("how many referrals from physicians did Lakeview get this year", "physician_referral"),
+    ],
+)
+def test_patients_from_a_referral_source_are_new_patients(interp, q, source):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "query", got.message
+    assert got.query.metrics == ("new_patients",)
+    assert ("referral_source", (source,)) in [(f.dimension, f.values) for f in got.query.filters]
