@@ -364,6 +364,14 @@ def test_cli_ingest_creates_key_file_and_prints_summary(tmp_path, monkeypatch, c
     for t in TABLES:
         assert t.name in out
     assert "inserted" in out and "quarantined" in out
+    # the product's sync also rebuilds the semantic layer's daily rollups, and says so
+    from semantic_layer.model import load_model
+    from semantic_layer.rollup import available_rollups, model_rollups
+
+    assert f"rollups: {len(model_rollups(load_model()))} tables rebuilt" in out
+    con = duckdb.connect(str(db), read_only=True)
+    assert len(available_rollups(load_model(), con)) == len(model_rollups(load_model()))
+    con.close()
     key_file = home / "secret.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     secret = key_file.read_bytes().strip()
