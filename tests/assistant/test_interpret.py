@@ -29,6 +29,13 @@ def interp() -> BuiltinInterpreter:
     return BuiltinInterpreter(load_model(), ValueIndex.from_members(members))
 
 
+def query_of(interp, question: str, previous=None):
+    """The semantic query ``interp`` reads from ``question`` (failing the test if it does not answer)."""
+    got = interp.interpret(question, AS_OF, previous)
+    assert got.kind == "query", got.message
+    return got.query
+
+
 def _iso(x):
     return None if x is None else str(x)
 

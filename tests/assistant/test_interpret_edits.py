@@ -7,7 +7,7 @@ import pytest
 
 from assistant.router import route
 from semantic_layer.query import FilterOp
-from tests.assistant.test_interpret import AS_OF, check, interp  # noqa: F401 - fixture
+from tests.assistant.test_interpret import AS_OF, check, interp, query_of  # noqa: F401 - fixture
 
 
 def _follow(interp, first: str, then: str):  # noqa: F811
@@ -71,9 +71,8 @@ def test_writes_are_still_refused(q):
     ],
 )
 def test_before_last_and_filler_words(interp, q, time):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert not check(got.query, {"time": time}) and got.query.compare_range is None
+    sq = query_of(interp, q)
+    assert not check(sq, {"time": time}) and sq.compare_range is None
 
 
 def test_the_month_before_still_compares(interp):  # noqa: F811
@@ -85,9 +84,8 @@ def test_the_month_before_still_compares(interp):  # noqa: F811
     "q", ["how many patients are scheduled for next Monday", "number of visits booked for next month"]
 )
 def test_visits_in_the_future_are_booked_appointments(interp, q):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert got.query.metrics == ("upcoming_appointments",)
+    sq = query_of(interp, q)
+    assert sq.metrics == ("upcoming_appointments",)
 
 
 @pytest.mark.parametrize(
@@ -100,11 +98,10 @@ def test_visits_in_the_future_are_booked_appointments(interp, q):  # noqa: F811
     ],
 )
 def test_last_next_this_weekday_is_one_day(interp, q, day):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    tr = got.query.time_range
+    sq = query_of(interp, q)
+    tr = sq.time_range
     assert tr.start.isoformat() == day and (tr.end - tr.start).days == 1
-    assert not got.query.filters  # not every Tuesday
+    assert not sq.filters  # not every Tuesday
 
 
 def test_on_a_weekday_is_still_every_such_day(interp):  # noqa: F811
@@ -114,9 +111,8 @@ def test_on_a_weekday_is_still_every_such_day(interp):  # noqa: F811
 
 @pytest.mark.parametrize("q", ["is the cancellation rate at Lakeview improving?", "are our collections declining"])
 def test_getting_better_or_worse_is_a_trend(interp, q):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert got.query.dimensions and got.query.dimensions[-1] in ("day", "week", "month")
+    sq = query_of(interp, q)
+    assert sq.dimensions and sq.dimensions[-1] in ("day", "week", "month")
 
 
 def test_a_count_as_the_population_of_a_rate_asks(interp):  # noqa: F811
@@ -140,9 +136,8 @@ def test_a_count_as_the_population_of_a_rate_asks(interp):  # noqa: F811
     ],
 )
 def test_day_dates_and_the_start_of_a_period(interp, q, time):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert not check(got.query, {"time": time})
+    sq = query_of(interp, q)
+    assert not check(sq, {"time": time})
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from semantic_layer.query import FilterOp
-from tests.assistant.test_interpret import AS_OF, interp  # noqa: F401 - fixture
+from tests.assistant.test_interpret import AS_OF, interp, query_of  # noqa: F401 - fixture
 
 
 @pytest.mark.parametrize(
@@ -23,9 +23,8 @@ from tests.assistant.test_interpret import AS_OF, interp  # noqa: F401 - fixture
     ],
 )
 def test_an_excluded_member_is_a_not_in_filter(interp, q, dimension, values):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    (f,) = [f for f in got.query.filters if f.dimension == dimension]
+    sq = query_of(interp, q)
+    (f,) = [f for f in sq.filters if f.dimension == dimension]
     assert f.op is FilterOp.NOT_IN and tuple(sorted(f.values)) == tuple(sorted(values))
 
 
@@ -44,9 +43,8 @@ def test_named_members_beside_an_excluded_one_are_the_filter(interp):  # noqa: F
     ],
 )
 def test_other_words_do_not_exclude(interp, q):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert all(f.op is FilterOp.IN for f in got.query.filters)
+    sq = query_of(interp, q)
+    assert all(f.op is FilterOp.IN for f in sq.filters)
 
 
 def test_an_exclusion_follows_up(interp):  # noqa: F811

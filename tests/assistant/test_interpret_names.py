@@ -9,7 +9,7 @@ import yaml
 from assistant.interpret.builtin import BuiltinInterpreter
 from assistant.interpret.values import ValueIndex
 from semantic_layer.model import load_model
-from tests.assistant.test_interpret import AS_OF, FIX, interp  # noqa: F401 - fixture
+from tests.assistant.test_interpret import AS_OF, FIX, interp, query_of  # noqa: F401 - fixture
 
 
 @pytest.fixture(scope="module")
@@ -48,17 +48,15 @@ def test_a_year_picks_among_them(yearly):
     ],
 )
 def test_the_reading_that_covers_the_most_words_wins(interp, q, metric, member):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert got.query.metrics == (metric,)
-    assert (got.query.filters[0].dimension, got.query.filters[0].values) == (member[0], (member[1],))
+    sq = query_of(interp, q)
+    assert sq.metrics == (metric,)
+    assert (sq.filters[0].dimension, sq.filters[0].values) == (member[0], (member[1],))
 
 
 @pytest.mark.parametrize(("q", "zip3"), [("visits from zip 021 last year", "021"), ("no-show rate for ZIP code 10025", "100")])
 def test_a_zip_number_is_a_zip3_filter(interp, q, zip3):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert [(f.dimension, f.values) for f in got.query.filters] == [("zip3", (zip3,))]
+    sq = query_of(interp, q)
+    assert [(f.dimension, f.values) for f in sq.filters] == [("zip3", (zip3,))]
 
 
 @pytest.mark.parametrize(
@@ -70,7 +68,6 @@ def test_a_zip_number_is_a_zip3_filter(interp, q, zip3):  # noqa: F811
     ],
 )
 def test_patients_from_a_referral_source_are_new_patients(interp, q, source):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert got.query.metrics == ("new_patients",)
-    assert ("referral_source", (source,)) in [(f.dimension, f.values) for f in got.query.filters]
+    sq = query_of(interp, q)
+    assert sq.metrics == ("new_patients",)
+    assert ("referral_source", (source,)) in [(f.dimension, f.values) for f in sq.filters]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.assistant.test_interpret import AS_OF, check, interp  # noqa: F401 - fixture
+from tests.assistant.test_interpret import AS_OF, check, interp, query_of  # noqa: F401 - fixture
 
 
 # 1. "appointments that were missed" are no-shows: the status word names the metric
@@ -22,9 +22,8 @@ from tests.assistant.test_interpret import AS_OF, check, interp  # noqa: F401 - 
     ],
 )
 def test_a_status_word_on_appointments_names_the_status_metric(interp, q, metrics):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert not check(got.query, {"metrics": metrics})
+    sq = query_of(interp, q)
+    assert not check(sq, {"metrics": metrics})
 
 
 # 2. a derived "A per B" answers to the numerator's other words
@@ -39,9 +38,8 @@ def test_a_status_word_on_appointments_names_the_status_metric(interp, q, metric
     ],
 )
 def test_the_numerators_words_compose_with_per(interp, q, metric):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert got.query.metrics == (metric,)
+    sq = query_of(interp, q)
+    assert sq.metrics == (metric,)
 
 
 def test_verbs_of_a_metric_do_not_compose(interp):  # noqa: F811
@@ -86,9 +84,8 @@ def test_a_share_of_a_member_offers_the_breakdown(interp, q, choice):  # noqa: F
     ],
 )
 def test_shares_the_model_or_a_breakdown_answers_are_answered(interp, q, metrics):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert not check(got.query, {"metrics": metrics})
+    sq = query_of(interp, q)
+    assert not check(sq, {"metrics": metrics})
 
 
 @pytest.mark.parametrize(
@@ -101,9 +98,8 @@ def test_shares_the_model_or_a_breakdown_answers_are_answered(interp, q, metrics
     ],
 )
 def test_more_everyday_names_of_metrics(interp, q, metric):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert got.query.metrics == (metric,)
+    sq = query_of(interp, q)
+    assert sq.metrics == (metric,)
 
 
 @pytest.mark.parametrize(
@@ -116,10 +112,9 @@ def test_more_everyday_names_of_metrics(interp, q, metric):  # noqa: F811
     ],
 )
 def test_a_change_word_with_a_ranking_ranks_by_the_change(interp, q, field, desc):  # noqa: F811
-    got = interp.interpret(q, AS_OF)
-    assert got.kind == "query", got.message
-    assert got.query.compare_range is not None
-    assert [(o.field, o.descending) for o in got.query.order_by] == [(field, desc)]
+    sq = query_of(interp, q)
+    assert sq.compare_range is not None
+    assert [(o.field, o.descending) for o in sq.order_by] == [(field, desc)]
 
 
 def test_a_change_ranking_with_no_period_compares_this_year_to_date(interp):  # noqa: F811
