@@ -43,7 +43,10 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
         "revenue per visit", "revenue per patient", "revenue per exam", "average revenue per visit",
         "revenue per completed visit", "rev per visit", "average revenue per patient",
     ),
-    "optical_revenue": ("optical revenue", "eyewear sales", "optical sales", "eyewear revenue", "glasses sales"),
+    "optical_revenue": (
+        "optical revenue", "eyewear sales", "optical sales", "eyewear revenue", "glasses sales", "glasses revenue",
+        "eyeglasses revenue", "eyeglasses sales", "eyeglass sales", "spectacles revenue", "spectacle sales",
+    ),
     "contact_lens_revenue": ("contact lens revenue", "cl revenue", "contact lens sales", "contacts revenue"),
     "optical_capture_rate": ("optical capture rate", "capture rate", "eyewear capture", "optical capture", "eyewear capture rate"),
     "avg_wait_minutes": (
@@ -218,7 +221,10 @@ VALUE_WORDS: dict[str, tuple[str, ...]] = {
     "insurance_directory": ("insurance directory",),
     "contact_lenses": ("contact lenses", "contacts", "cl", "contact lens"),
     "spectacle_lenses": ("spectacle lenses", "lenses", "glasses lenses", "spectacle lens"),
-    "frames": ("frames", "frame", "eyeglass frames"),
+    "frames": (
+        "frames", "frame", "eyeglass frames", "glasses", "eyeglasses", "pairs of glasses", "pair of glasses",
+        "spectacles",
+    ),  # a pair of glasses is one frame (its lenses are counted apart)
     "sunglasses": ("sunglasses", "sunnies"),
     "self_pay": ("self pay", "cash pay", "private pay", "self paying", "uninsured"),
     "front_desk": ("front desk", "receptionists", "receptionist", "front office"),

@@ -71,3 +71,18 @@ def test_patients_from_a_referral_source_are_new_patients(interp, q, source):  #
     sq = query_of(interp, q)
     assert sq.metrics == ("new_patients",)
     assert ("referral_source", (source,)) in [(f.dimension, f.values) for f in sq.filters]
+
+
+@pytest.mark.parametrize(
+    ("q", "metric", "category"),
+    [
+        ("how many eyeglasses did we sell in August", "units_sold", ("frames",)),
+        ("pairs of glasses sold by location last quarter", "units_sold", ("frames",)),
+        ("spectacle sales at Downtown this year", "optical_revenue", None),
+    ],
+)
+def test_glasses_are_frames_and_their_sales_optical_revenue(interp, q, metric, category):  # noqa: F811
+    sq = query_of(interp, q)
+    assert sq.metrics == (metric,)
+    got = [f.values for f in sq.filters if f.dimension == "product_category"]
+    assert got == ([category] if category else [])
