@@ -325,8 +325,11 @@ def previous_range(tr: TimeRange) -> TimeRange | None:
 
 
 def _comparable(q: SemanticQuery) -> TimeRange | None:
-    """For one period with no breakdown: the previous comparable period to compare with."""
-    if q.dimensions or q.compare_range or q.time_range is None:
+    """For one period with no breakdown: the previous comparable period to compare with (none
+    for booked appointments: an earlier period's bookings have happened, or not, since)."""
+    from assistant.interpret.builtin import FORWARD_METRICS
+
+    if q.dimensions or q.compare_range or q.time_range is None or set(q.metrics) & set(FORWARD_METRICS):
         return None
     return previous_range(q.time_range)
 

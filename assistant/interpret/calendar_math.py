@@ -62,10 +62,17 @@ def shift_range(r: TimeRange, unit: str, n: int) -> TimeRange:
 
 def comparable_previous(r: TimeRange) -> TimeRange | None:
     """The previous comparable period: the previous month(s), quarter or year; the same span
-    a year earlier for a part of a year (to date); else the same length just before."""
+    a year earlier for a part of a year (to date); one day: the same weekday a week earlier
+    (a Monday is not compared with a Sunday); else the same length just before.
+
+    >>> comparable_previous(TimeRange(dt.date(2026, 10, 1), dt.date(2026, 10, 2)))
+    TimeRange(start=datetime.date(2026, 9, 24), end=datetime.date(2026, 9, 25))
+    """
     s, e = r.start, r.end
     if s is None or e <= s:
         return None
+    if (e - s).days == 1:
+        return TimeRange(s - dt.timedelta(days=7), e - dt.timedelta(days=7))
     if s.day == 1 and e.day == 1:
         months = (e.year * 12 + e.month) - (s.year * 12 + s.month)
         if months in (1, 3, 12) or s.month != 1:

@@ -104,7 +104,7 @@ def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
     r.choices = [f"{c} {_when(p)}".strip() for c in (breakdowns or labels)][:3]
 
 
-RATE_FORMATS = ("percent", "ratio")
+RATE_FORMATS = ("percent", "ratio", "minutes")  # rates and averages: not split by a count's population
 
 
 def population_of_a_rate(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
@@ -222,3 +222,33 @@ def value_threshold(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
         f"Groups cannot be filtered by a value of {label.lower()}; the ranking shows every group's value."
     )
     r.choices = [f"{label}{by} {_when(p)}".strip()]
+
+
+COMPARATIVES = frozenset(
+    {
+        "higher",
+        "more",
+        "lower",
+        "less",
+        "fewer",
+        "worse",
+        "better",
+        "busier",
+        "quieter",
+        "slower",
+        "longer",
+        "shorter",
+    }
+)
+
+
+def member_against_the_rest(p: Parsed, r: Readings) -> None:
+    """ "is our no-show rate higher on Mondays?": a comparison of one weekday with the others,
+    answered by the breakdown by day of week (a filter would show Mondays alone)."""
+    if not set(p.words) & COMPARATIVES or any(d not in TIME_GRAINS for d in r.dimensions):
+        return
+    days = [f for f in r.filters if f.dimension == "day_of_week"]
+    if len(days) != 1 or "day_of_week" in r.dimensions:
+        return
+    r.filters = [f for f in r.filters if f is not days[0]]
+    r.dimensions.append("day_of_week")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from assistant.interpret import language
 from assistant.interpret.qualifiers import (
     change_ranking,
+    member_against_the_rest,
     metric_label,
     negated,
     population_of_a_rate,
@@ -376,6 +377,7 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
         values = _values(interp, p, avail, r)
     _dimensions(interp, p, avail, values, r)
     _filters(interp, p, values, r)
+    member_against_the_rest(p, r)
     _role_filter(interp, p, avail, r)
     t = p.time
     grain = t.grain

@@ -156,3 +156,14 @@ def test_a_part_of_a_period_the_grammar_does_not_cut_asks(interp, q, offered):  
 
 def test_a_deadline_is_not_a_part_of_a_period(interp):  # noqa: F811
     assert interp.interpret("revenue by end of September", AS_OF).kind == "query"
+
+
+@pytest.mark.parametrize("q", ["are no-shows worse on Saturdays", "do we see more patients on Tuesdays than other days"])
+def test_a_weekday_against_the_rest_is_the_weekday_breakdown(interp, q):  # noqa: F811
+    sq = query_of(interp, q)
+    assert sq.dimensions == ("day_of_week",) and not sq.filters
+
+
+def test_a_count_as_the_population_of_an_average_asks(interp):  # noqa: F811
+    got = interp.interpret("average visit length for new patients last month", AS_OF)
+    assert got.kind == "clarify" and "cannot be split" in got.message

@@ -395,6 +395,14 @@ def test_the_narrative_names_the_filters_its_groups_do_not_show(demo_db, questio
         assert "Downtown" not in data["narrative"].split("excluding")[0]
 
 
+def test_one_day_is_compared_with_the_same_weekday_a_week_before_and_bookings_with_nothing(demo_db):
+    data = ask(demo_db, "completed visits on September 28")  # a Monday
+    assert re.search(r"from [\d,]+ on 2026-09-21\.$", data["narrative"]), data["narrative"]
+    booked = ask(demo_db, "how many appointments are booked for next week")
+    assert booked["semantic_query"]["metrics"] == ["upcoming_appointments"]
+    assert " from " not in booked["narrative"].split(":", 1)[1], booked["narrative"]
+
+
 def test_as_of_may_be_an_iso_string_and_a_bad_one_is_named(demo_db):
     by_date = answer_question("revenue in july", db_path=demo_db, as_of=dt.date(2026, 10, 1))
     by_text = answer_question("revenue in july", db_path=demo_db, as_of="2026-10-01")
