@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from assistant.interpret import language
 from assistant.interpret.calendar_math import comparable_previous, shift_range, unit_start
-from assistant.interpret.timewords import UNITS
+from assistant.interpret.timewords import GRAIN_ADJ, TREND_WORDS, UNITS
 from semantic_layer.query import TIME_GRAINS, OrderBy, TimeRange
 
 if TYPE_CHECKING:
@@ -24,9 +24,18 @@ def metric_label(interp: BuiltinInterpreter, metric: str) -> str:
     return getattr(m, "label", "") or metric.replace("_", " ")
 
 
-def _when(p: Parsed) -> str:
-    """The question's own time words ("last year"), to repeat in a choice."""
-    return " ".join(p.words[i] for i in sorted(p.time.used))
+def time_words(p: Parsed) -> str:
+    """The question's own period words ("last year", "in 2025"), to repeat in a choice
+    (grain and trend words are left out: a choice names its breakdown itself)."""
+    skip = TREND_WORDS | set(GRAIN_ADJ) | {"over", "time", "by", "per", "each", "every"}
+    words = [
+        p.words[i]
+        for i in sorted(p.time.used)
+        if p.words[i] not in skip and not (i and p.words[i - 1] in ("by", "per", "each", "every"))
+    ]
+    while words and words[0] in ("of", "for", "during", "within", "the", "at", "on"):
+        words = words[1:]
+    return " ".join(words)
 
 
 def status_of_base_noun(interp: BuiltinInterpreter, names: list[str], weak: list[str]) -> list[str]:
@@ -101,7 +110,7 @@ def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
         else "I can show the counts, or a breakdown that gives each group's share."
     )
     r.clarify = f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; {offer}"
-    r.choices = [f"{c} {_when(p)}".strip() for c in (breakdowns or labels)][:3]
+    r.choices = [f"{c} {time_words(p)}".strip() for c in (breakdowns or labels)][:3]
 
 
 RATE_FORMATS = ("percent", "ratio", "minutes")  # rates and averages: not split by a count's population
@@ -126,7 +135,7 @@ def population_of_a_rate(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
                 f"The {rate.lower()} cannot be split by {count.lower()}: no breakdown of it says who "
                 "is one. Which would you like?"
             )
-            r.choices = [f"{lb} {_when(p)}".strip() for lb in (rate, count)]
+            r.choices = [f"{lb} {time_words(p)}".strip() for lb in (rate, count)]
             return
 
 
@@ -186,7 +195,7 @@ def unsupported_statistic(interp: BuiltinInterpreter, p: Parsed, r: Readings) ->
         f"The {' and '.join(asked)} is not a measure here: {label.lower()} is "
         f"{'an average' if getattr(averages, 'value', averages) == 'avg' else 'a total or a rate'}. Which would you like?"
     )
-    when = _when(p)
+    when = time_words(p)
     r.choices = [
         f"{label} {when}".strip(),
         f"{label} by day {when}".strip(),
@@ -221,7 +230,7 @@ def value_threshold(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
     r.clarify = (
         f"Groups cannot be filtered by a value of {label.lower()}; the ranking shows every group's value."
     )
-    r.choices = [f"{label}{by} {_when(p)}".strip()]
+    r.choices = [f"{label}{by} {time_words(p)}".strip()]
 
 
 COMPARATIVES = frozenset(

@@ -21,6 +21,7 @@ from assistant.interpret.qualifiers import (
     population_of_a_rate,
     share_without_metric,
     status_of_base_noun,
+    time_words,
     unsupported_statistic,
     value_threshold,
 )
@@ -449,6 +450,8 @@ def clarify_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
         suffix = " by " + " and ".join(d.replace("_", " ") for d in r.dimensions)
     for f in r.filters:
         suffix += " for " + " and ".join(v.replace("_", " ") for v in f.values)
+    when = time_words(p)
+    suffix += f" {when}" if when else ""
     r.choices = [f"{metric_label(interp, m)}{suffix}" for m in pool]
     what = f"Which {r.vague[0]}" if r.vague else "Which number"
     r.clarify = f"{what} do you mean?" if r.vague else "Which number would you like to see?"

@@ -167,3 +167,15 @@ def test_a_weekday_against_the_rest_is_the_weekday_breakdown(interp, q):  # noqa
 def test_a_count_as_the_population_of_an_average_asks(interp):  # noqa: F811
     got = interp.interpret("average visit length for new patients last month", AS_OF)
     assert got.kind == "clarify" and "cannot be split" in got.message
+
+
+@pytest.mark.parametrize(
+    ("q", "suffix"),
+    [("how did the practice do in Q2 2025", " q2 2025"), ("give me the numbers for last quarter", " last quarter")],
+)
+def test_a_which_number_choice_keeps_the_period_asked(interp, q, suffix):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "clarify"
+    assert got.choices and all(c.endswith(suffix) for c in got.choices), got.choices
+    again = interp.interpret(got.choices[0], AS_OF)  # a choice reads as a complete question
+    assert again.kind == "query" and again.query.time_range is not None and again.query.time_range.start is not None
