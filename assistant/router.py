@@ -163,7 +163,7 @@ def route(question: str, knows_metric: Callable[[str], bool] | None = None) -> R
         return Route("sql")
     if wset & OUTSIDE and not _has_kpi_hint(wset):
         return Route("refuse", OUTSIDE_REASON)
-    strong = len(wset & DOC_WORDS)
+    strong = len(_doc_words(words))
     leads = any(low.startswith(lead) or f" {lead} " in f" {low} " for lead in DOC_LEADS)
     kpi = _has_kpi_hint(wset) or bool(knows_metric and knows_metric(text))
     if wset & WHY and kpi:
@@ -172,6 +172,15 @@ def route(question: str, knows_metric: Callable[[str], bool] | None = None) -> R
     if strong + leads >= 2 or (strong + leads >= 1 and not kpi):
         return Route("documents")
     return Route("kpi")
+
+
+def _doc_words(words: list[str]) -> set[str]:
+    """The document words of a question; "doc" after "by", "per", "each" is a doctor ("cancels by doc")."""
+    return {
+        w
+        for i, w in enumerate(words)
+        if w in DOC_WORDS and not (w in ("doc", "docs") and i and words[i - 1] in ("by", "per", "each", "every"))
+    }
 
 
 def _write_after(words: list[str]) -> bool:

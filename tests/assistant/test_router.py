@@ -116,3 +116,12 @@ def test_one_patient_by_name_is_declined(q):
 @pytest.mark.parametrize("q", ["patients Dr. Lee saw last month", "Patients by location in 2025"])
 def test_patients_before_a_provider_or_a_breakdown_is_not_a_name(q):
     assert route(q).kind != "refuse"
+
+
+@pytest.mark.parametrize("q", ["cancels by doc q3", "no-show rate per doc this year"])
+def test_doc_after_by_is_a_doctor_not_a_document(q):
+    assert route(q).kind == "kpi"
+
+
+def test_a_doc_is_still_a_document_elsewhere():
+    assert route("find the doc about contact lens reorders").kind == "documents"
