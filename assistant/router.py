@@ -108,6 +108,9 @@ DOC_LEADS = ("what did", "what was decided", "find the", "find our", "where is t
              "how should", "what is the procedure", "what's the procedure", "what is our policy", "what does the",
              "search for", "look up", "according to", "is there a", "do we have a", "summarize the",
              "summarise the", "give me a summary of the")  # fmt: skip
+# What people say: the notes and reports hold it, never a number ("what are patients saying about ...").
+VOICE_LEADS = ("say about", "saying about", "said about", "complaints about", "complaining about",
+               "feedback about", "feedback on", "comments about", "complaints on")  # fmt: skip
 ACTION_VERBS = {"send", "notify", "remind"}  # ("call", "contact", "message" start KPI questions too)
 OUTSIDE_REASON = (
     "That is outside the practice's data; I can answer questions about its KPIs, reports and notes."
@@ -168,6 +171,8 @@ def route(question: str, knows_metric: Callable[[str], bool] | None = None) -> R
     kpi = _has_kpi_hint(wset) or bool(knows_metric and knows_metric(text))
     if wset & WHY and kpi:
         return Route("both")
+    if any(f" {v} " in f" {low} " for v in VOICE_LEADS):
+        return Route("documents")
     # two signs of a document ("is there a policy ...", "the notes of the huddle") outweigh a KPI word
     if strong + leads >= 2 or (strong + leads >= 1 and not kpi):
         return Route("documents")

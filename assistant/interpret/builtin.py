@@ -160,7 +160,8 @@ class BuiltinInterpreter:
         names = unknown_names(self, question, parsed) if asked else []
         if names:
             return clarify_unknown(self, metric, names)
-        periods = unread_periods(parsed) if asked else []
+        kind = getattr(getattr(self.model.metrics.get(metric), "type", None), "value", None) if metric else None
+        periods = unread_periods(parsed, running_total=kind == "cumulative") if asked else []
         if periods:
             named = " ".join(w for i, w in enumerate(parsed.words) if i in parsed.time.used and w not in ("in", "the", "of"))
             return clarify_period(self, metric, periods, named)

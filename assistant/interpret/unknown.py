@@ -50,9 +50,12 @@ _CUTS = {"late", "early", "mid", "middle"}
 _PART_OF = {"first", "second", "third", "fourth", "last", "end", "middle"}
 
 
-def unread_periods(p: Parsed) -> list[str]:
+def unread_periods(p: Parsed, running_total: bool = False) -> list[str]:
     """Period words left unread by the time grammar and by member names ("last weekend",
-    "late September"), and parts of a period it does not cut ("the first week of May")."""
+    "late September"), and parts of a period it does not cut ("the first week of May").
+
+    ``running_total``: the metric is a level at the end of its period (stock on hand), so
+    "at the end of June" is June, not a part of it."""
     unused = dict(p.unused())
     used = p.time.used
     out = [w for w in unused.values() if w in UNREAD_PERIODS]
@@ -62,6 +65,8 @@ def unread_periods(p: Parsed) -> list[str]:
         nxt = p.words[i + 1 : i + 3]
         cut = w in _CUTS and (i + 1 in used or nxt[:1] == ["of"])
         part = w in _PART_OF and (nxt[:2] == ["week", "of"] or nxt[:1] == ["of"]) and bool(used)
+        if part and running_total and w == "end":
+            continue
         if cut or part:
             end = next((j for j in range(i + 1, len(p.words)) if j in used), i)
             while end + 1 in used:

@@ -179,3 +179,9 @@ def test_a_which_number_choice_keeps_the_period_asked(interp, q, suffix):  # noq
     assert got.choices and all(c.endswith(suffix) for c in got.choices), got.choices
     again = interp.interpret(got.choices[0], AS_OF)  # a choice reads as a complete question
     assert again.kind == "query" and again.query.time_range is not None and again.query.time_range.start is not None
+
+
+def test_the_end_of_a_period_is_that_period_for_a_level(interp):  # noqa: F811
+    sq = query_of(interp, "stock on hand by brand at the end of March")
+    assert not check(sq, {"time": ["2026-03-01", "2026-04-01"]})
+    assert interp.interpret("units sold at the end of March", AS_OF).kind == "clarify"  # a flow: a part of March

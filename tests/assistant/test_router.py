@@ -125,3 +125,8 @@ def test_doc_after_by_is_a_doctor_not_a_document(q):
 
 def test_a_doc_is_still_a_document_elsewhere():
     assert route("find the doc about contact lens reorders").kind == "documents"
+
+
+@pytest.mark.parametrize("q", ["what are patients saying about the new check-in kiosk", "any complaints about wait times?"])
+def test_what_people_say_goes_to_the_documents(q):
+    assert route(q).kind == "documents"
