@@ -38,7 +38,10 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
         "revenue", "gross revenue", "production", "sales", "charges", "billings", "income", "gross charges", "revenues",
         "make", "made", "earn", "earned", "earnings", "generate", "generated", "bill", "billed",
     ),
-    "collections": ("collections", "collected", "collect", "receipts", "cash collected", "payments received", "amount collected"),
+    "collections": (
+        "collections", "collected", "collect", "receipts", "cash collected", "payments received", "amount collected",
+        "payments", "pay us", "paid us", "paid", "payment",
+    ),
     "revenue_per_visit": (
         "revenue per visit", "revenue per patient", "revenue per exam", "average revenue per visit",
         "revenue per completed visit", "rev per visit", "average revenue per patient",

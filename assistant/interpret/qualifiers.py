@@ -88,7 +88,13 @@ def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
     """Shares no metric defines ("what share of visits were new patients", "what share of
     revenue is self-pay"). Ask, offering the breakdown that states each group's share of the
     total (or the counts), instead of answering an amount to a question about a share."""
-    if r.clarify or not r.metrics or not p.has("percent", "percentage", "proportion", "share", "fraction"):
+    if r.clarify or not r.metrics:
+        return
+    rate_after = any(
+        m.kind == "metric" and p.words[m.end : m.end + 1] == ["rate"] and m.targets[0][0] in r.metrics
+        for m in p.mentions
+    )  # "collection rate": a rate of an amount
+    if not rate_after and not p.has("percent", "percentage", "proportion", "share", "fraction"):
         return
     if any(d not in TIME_GRAINS for d in r.dimensions):
         return  # a breakdown's narrative gives each group's share of the total
@@ -102,12 +108,12 @@ def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
     by = [f.dimension for f in r.filters if f.dimension not in TIME_GRAINS]
     dims = interp.model.dimensions
     breakdowns = [f"{labels[0]} by {getattr(dims.get(d), 'label', d.replace('_', ' ')).lower()}" for d in by]
-    if not breakdowns and len(amounts) == 1:
+    if not breakdowns and len(amounts) == 1 and not rate_after:
         return  # "share of revenue in 2025": nothing to take a share of
     offer = (
         "a breakdown gives each group's share of the total."
         if breakdowns
-        else "I can show the counts, or a breakdown that gives each group's share."
+        else "I can show the totals, or a breakdown that gives each group's share."
     )
     r.clarify = f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; {offer}"
     r.choices = [f"{c} {time_words(p)}".strip() for c in (breakdowns or labels)][:3]
@@ -261,3 +267,32 @@ def member_against_the_rest(p: Parsed, r: Readings) -> None:
         return
     r.filters = [f for f in r.filters if f is not days[0]]
     r.dimensions.append("day_of_week")
+
+
+PAYMENT_WORDS = ("paid", "pay", "payment", "payments", "collect", "collected", "collections")
+
+
+def part_of_collections(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    """Collections are insurance and patient payments together and no metric splits them:
+    "how much did we collect from insurance", "patient payments", "how much did VSP pay us"
+    ask rather than answer the sum. "collections for VSP patients" (everything those
+    patients' charges brought in) and "collections from patients seen by Dr. Lee" are answered."""
+    if r.clarify or r.metrics != ["collections"] or not p.has(*PAYMENT_WORDS):
+        return
+    payer_named = any(f.dimension in ("payer_type", "insurance_carrier", "insurance_type") for f in r.filters)
+    if payer_named:
+        asks = p.has("pay", "paid", "payment", "payments")  # the insurer paying, not its patients' total
+    else:
+        patients_pay = any(
+            w in ("patient", "patients") and p.words[i + 1 : i + 2] and p.words[i + 1] in PAYMENT_WORDS
+            for i, w in enumerate(p.words)
+        )
+        asks = patients_pay or p.has("insurance", "insurer", "insurers", "self")
+    if not asks:
+        return
+    when = time_words(p)
+    r.clarify = (
+        "Collections count insurance and patient payments together; no metric splits them. "
+        "The breakdown by payer type shows what each kind of payer's charges brought in."
+    )
+    r.choices = [f"Collections by payer type {when}".strip(), f"Collections {when}".strip()]

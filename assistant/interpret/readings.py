@@ -18,6 +18,7 @@ from assistant.interpret.qualifiers import (
     member_against_the_rest,
     metric_label,
     negated,
+    part_of_collections,
     population_of_a_rate,
     share_without_metric,
     status_of_base_noun,
@@ -403,6 +404,7 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
     r.compare_range = t.compare_range
     r.unknown = unknown_breakdowns(p)
     share_without_metric(interp, p, r)
+    part_of_collections(interp, p, r)
     population_of_a_rate(interp, p, r)
     unsupported_statistic(interp, p, r)
     value_threshold(interp, p, r)

@@ -152,3 +152,22 @@ def test_a_statistic_no_metric_defines_asks(interp, q):  # noqa: F811
 def test_the_longest_wait_by_location_is_a_ranking(interp):  # noqa: F811
     got = interp.interpret("which location has the longest wait", AS_OF)
     assert got.kind == "query" and got.query.dimensions == ("location",)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "how much did insurers pay us in 2025",
+        "patient payments at Lakeview last month",
+        "what is our collection rate",
+        "how much did Aetna pay us last year",
+    ],
+)
+def test_a_part_or_a_rate_of_collections_asks(interp, q):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "clarify"
+    assert any(c.startswith("Collections") for c in got.choices)
+
+
+def test_collections_of_patients_seen_is_not_the_patients_share(interp):  # noqa: F811
+    assert interp.interpret("collections for VSP patients last year", AS_OF).kind == "query"
