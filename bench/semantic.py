@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{statistics.geometric_mean(ratios):.2f}x, max {max(ratios):.2f}x; {over} of {len(ratios)} over 1.2x"
     )
     print(
-        f"with rollups: {used} of {len(rollup_ratios)} cases read one; compile median "
+        f"rollups: {used} of {len(rollup_ratios)} cases read one; compile median "
         f"{statistics.median(rollup_compile_ms):.2f} ms; run time vs gold: median "
         f"{statistics.median(rollup_ratios):.2f}x, geometric mean {statistics.geometric_mean(rollup_ratios):.2f}x, "
         f"max {max(rollup_ratios):.2f}x"

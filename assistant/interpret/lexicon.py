@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.interpret import language
+from assistant.interpret import qualifier_words as qw
 from assistant.interpret.spelling import normalise_all
 from assistant.interpret.text import key, stem, tokens
 
@@ -176,7 +177,7 @@ def _per_phrases(model: Any, metrics: dict[str, list[str]]) -> None:
         if len(parts) != 2 or parts[0] not in metrics:
             continue
         rights = {p.split(" per ", 1)[1] for p in metrics[name] if " per " in p}
-        lefts = [p for p in metrics[parts[0]] if not set(p.split()) & language.VERB_WORDS]
+        lefts = [p for p in metrics[parts[0]] if not set(p.split()) & qw.VERB_WORDS]
         metrics[name] += [f"{left} per {right}" for left in lefts for right in sorted(rights)]
 
 

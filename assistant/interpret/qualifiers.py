@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from assistant.interpret import language
+from assistant.interpret import qualifier_words as qw
 from assistant.interpret.calendar_math import comparable_previous, shift_range, unit_start
 from assistant.interpret.timewords import GRAIN_ADJ, TREND_WORDS, UNITS
 from semantic_layer.query import TIME_GRAINS, OrderBy, TimeRange
@@ -46,7 +46,7 @@ def status_of_base_noun(interp: BuiltinInterpreter, names: list[str], weak: list
     metrics = interp.model.metrics
     out = list(names)
     for i, name in enumerate(out):
-        if name not in language.BASE_NOUN_METRICS or name not in metrics:
+        if name not in qw.BASE_NOUN_METRICS or name not in metrics:
             continue
         table = metrics[name].table
         status = [
@@ -75,10 +75,10 @@ def negated(p: Parsed, start: int, previous: tuple[int, bool] | None) -> bool:
     stripped = list(words)
     while stripped and stripped[-1] in _LINKS:  # "but not at Downtown", "except the Lakeview office"
         stripped.pop()
-    if stripped[-1:] and stripped[-1] in language.NEGATION_WORDS:
+    if stripped[-1:] and stripped[-1] in qw.NEGATION_WORDS:
         return True
     return any(
-        " ".join(before[i:]) in language.NEGATION_PHRASES
+        " ".join(before[i:]) in qw.NEGATION_PHRASES
         for before in (words, stripped)
         for i in range(len(before))
     )
@@ -157,15 +157,15 @@ def change_ranking(interp: BuiltinInterpreter, p: Parsed, r: Readings, as_of: dt
     good_up = (
         getattr(getattr(interp.model.metrics.get(metric), "good_direction", None), "value", "up") != "down"
     )
-    if words & language.CHANGE_UP:
+    if words & qw.CHANGE_UP:
         desc = True
-    elif words & language.CHANGE_DOWN:
+    elif words & qw.CHANGE_DOWN:
         desc = False
-    elif words & language.CHANGE_GOOD:
+    elif words & qw.CHANGE_GOOD:
         desc = good_up
-    elif words & language.CHANGE_BAD:
+    elif words & qw.CHANGE_BAD:
         desc = not good_up
-    elif words & language.CHANGE_ANY:
+    elif words & qw.CHANGE_ANY:
         desc = r.order_desc
     else:
         return
@@ -188,11 +188,11 @@ def unsupported_statistic(interp: BuiltinInterpreter, p: Parsed, r: Readings) ->
     metric = r.metrics[0]
     m = interp.model.metrics.get(metric)
     words = set(p.words)
-    asked = sorted(words & language.STATISTIC_WORDS)
+    asked = sorted(words & qw.STATISTIC_WORDS)
     averages = getattr(getattr(m, "measure", None), "agg", None)
     if not asked and getattr(averages, "value", averages) == "avg" and not r.dimensions:
         asked = sorted(
-            words & language.EXTREME_WORDS & {"max", "maximum", "min", "minimum", "longest", "shortest"}
+            words & qw.EXTREME_WORDS & {"max", "maximum", "min", "minimum", "longest", "shortest"}
         )
     if not asked:
         return
@@ -218,7 +218,7 @@ def value_threshold(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
         nxt = p.words[i + 1]
         if p.words[i + 2 : i + 3] and p.words[i + 2] in UNITS:
             continue  # "over 90 days": a period
-        if w in language.THRESHOLD_WORDS and (nxt.replace(".", "", 1).isdigit() or nxt in ("percent",)):
+        if w in qw.THRESHOLD_WORDS and (nxt.replace(".", "", 1).isdigit() or nxt in ("percent",)):
             break
         if (
             w in ("over", "under")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from assistant.interpret import language
+from assistant.interpret import qualifier_words as qw
 from assistant.interpret.lexicon import expand
 from assistant.interpret.text import tokens
 
@@ -34,7 +34,7 @@ SLOT_DIMENSION = {
     "site": "location", "branch": "location", "at": "location", "campaign": "campaign", "campaigns": "campaign",
     "brand": "brand", "frames": "brand", "lenses": "brand", "supplier": "supplier",
 }  # fmt: skip
-_NEGATION_PHRASE_WORDS = frozenset(w for ph in language.NEGATION_PHRASES for w in ph.split())
+_NEGATION_PHRASE_WORDS = frozenset(w for ph in qw.NEGATION_PHRASES for w in ph.split())
 NAME_DIMENSIONS = ("location", "provider", "campaign", "brand", "insurance_carrier", "supplier")
 
 
@@ -111,7 +111,7 @@ def unknown_names(interp: BuiltinInterpreter, question: str, p: Parsed) -> list[
     for i, w in p.unused():
         if raw[i] != w or w.isdigit() or not w.isalpha() or w in interp.vocab or w in known:
             continue
-        if w in language.NEGATION_WORDS or w in _NEGATION_PHRASE_WORDS:
+        if w in qw.NEGATION_WORDS or w in _NEGATION_PHRASE_WORDS:
             continue  # "excluding frames": the word that excludes, not a name
         if name_slot(p.words, i, capitalised):
             near = [p.words[j] for j in (i - 1, i + 1) if 0 <= j < len(p.words)]
