@@ -84,11 +84,34 @@ def negated(p: Parsed, start: int, previous: tuple[int, bool] | None) -> bool:
     )
 
 
+def _share_of_people(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    """"what percent of our patients are over 65": no metric names the people counted, so
+    offer the visits and the active patients broken down by what the question filters."""
+    if not p.has("percent", "percentage", "proportion", "share", "fraction"):
+        return
+    if not p.has("patient", "patients", "people", "kids", "children", "seniors"):
+        return
+    dims = [f.dimension for f in r.filters if f.dimension not in TIME_GRAINS]
+    if not dims:
+        return
+    label = getattr(interp.model.dimensions.get(dims[0]), "label", dims[0].replace("_", " ")).lower()
+    when = time_words(p)
+    r.clarify = f"There is no metric for a share of patients; a breakdown by {label} gives each group's share."
+    r.choices = [
+        f"{metric_label(interp, m)} by {label} {when}".strip()
+        for m in ("completed_visits", "active_patients")
+        if m in interp.model.metrics
+    ]
+
+
 def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
     """Shares no metric defines ("what share of visits were new patients", "what share of
     revenue is self-pay"). Ask, offering the breakdown that states each group's share of the
     total (or the counts), instead of answering an amount to a question about a share."""
-    if r.clarify or not r.metrics:
+    if r.clarify:
+        return
+    if not r.metrics:
+        _share_of_people(interp, p, r)
         return
     rate_after = any(
         m.kind == "metric" and p.words[m.end : m.end + 1] == ["rate"] and m.targets[0][0] in r.metrics

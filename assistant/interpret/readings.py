@@ -97,24 +97,25 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
     model_metrics = interp.model.metrics
     value_dims = {d for d, _ in values}
     if not r.metrics:
+        people = p.has(*PEOPLE)  # "patients", "kids", "seniors": people seen
         if "referral_source" in value_dims and p.has("patient", "came", "come", "referred", "referral", "referrals"):
             r.metrics = ["new_patients"]  # "how many patients came from Google": how they found us
         elif (
             "appointment_type" in value_dims
-            or p.has("patient")
+            or people
             and p.has("see", "seen", "saw", "examine", "examined", "treat", "treated", "came")
         ):
             r.metrics = ["completed_visits"]
-        elif p.has("patient") and p.has("have", "active") and p.time.time_range is None:
+        elif people and p.has("have", "active") and p.time.time_range is None:
             r.metrics = ["active_patients"]
-        elif p.has("patient") and p.has("how", "many", "number", "count"):
+        elif people and p.has("how", "many", "number", "count", "most", "fewest", "more", "fewer"):
             r.metrics = ["completed_visits"]
         elif p.has("booked", "scheduled", "upcoming") and p.has("appointment"):
             r.metrics = ["upcoming_appointments"]
         elif p.has("schedule", "booked", "scheduled") and _future(p):
             r.metrics = ["upcoming_appointments"]  # "what does the schedule look like next week"
         # "only comprehensive exams" after another question is a filter, not a new metric
-        r.named_metric = bool(r.metrics) and (p.has("patient") or not p.has("only", "just", "for"))
+        r.named_metric = bool(r.metrics) and (people or not p.has("only", "just", "for"))
     if (not r.metrics or r.metrics in (["completed_visits"], ["appointments"])) and _how_long(p):
         r.metrics = ["avg_wait_minutes" if p.has("wait", "waiting") else "avg_visit_minutes"]
         r.named_metric = True
@@ -138,6 +139,9 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
         if rates:
             r.metrics = rates  # "what percent of appointments were no-shows": the no-show rate
     r.metrics = [m for m in dict.fromkeys(r.metrics) if m in model_metrics]
+
+
+PEOPLE = ("patient", "patients", "kid", "kids", "child", "children", "senior", "seniors", "people", "folks")
 
 
 def _future(p: Parsed) -> bool:

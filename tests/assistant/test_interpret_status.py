@@ -171,3 +171,18 @@ def test_a_part_or_a_rate_of_collections_asks(interp, q):  # noqa: F811
 
 def test_collections_of_patients_seen_is_not_the_patients_share(interp):  # noqa: F811
     assert interp.interpret("collections for VSP patients last year", AS_OF).kind == "query"
+
+
+def test_a_share_of_patients_offers_the_breakdowns(interp):  # noqa: F811
+    got = interp.interpret("what percentage of patients are under 18", AS_OF)
+    assert got.kind == "clarify"
+    assert list(got.choices) == ["Completed visits by age band", "Active patients by age band"]
+
+
+@pytest.mark.parametrize(
+    ("q", "dims"),
+    [("how many kids did we see in August", ()), ("which carrier has the most patients", ("insurance_carrier",))],
+)
+def test_people_words_count_visits(interp, q, dims):  # noqa: F811
+    sq = query_of(interp, q)
+    assert sq.metrics == ("completed_visits",) and sq.dimensions == dims
