@@ -145,9 +145,13 @@ PEOPLE = ("patient", "patients", "kid", "kids", "child", "children", "senior", "
 
 
 def _future(p: Parsed) -> bool:
-    """True when the question's period starts today or later (nothing has happened in it yet)."""
+    """True when the question's period lies ahead: it starts after today, or today with words
+    that look ahead ("today", "booked", "next"); "this month" on its first day is still the
+    month under way, compared as such."""
     tr = p.time.time_range
-    return tr is not None and tr.start is not None and tr.start >= p.time_as_of
+    if tr is None or tr.start is None or tr.start < p.time_as_of:
+        return False
+    return tr.start > p.time_as_of or p.has("today", "tomorrow", "next", "coming", "upcoming", "booked", "scheduled")
 
 
 def _how_long(p: Parsed) -> bool:

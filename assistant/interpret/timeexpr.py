@@ -75,8 +75,10 @@ _UNIT_ORDER = ("day", "week", "month", "quarter", "year")
 _ANAPHORIC = {"previous", "prior", "preceding"}
 
 
-def _second_period(main: Period, other: Period, anaphoric: bool = False) -> TimeRange:
+def _second_period(main: Period, other: Period, anaphoric: bool = False, last_named: bool = False) -> TimeRange:
     """The comparison range when a question names two periods ("X vs Y")."""
+    if other.range == main.range and last_named and other.unit in ("month", "quarter"):
+        return shift_range(main.range, "year", -1)  # "September vs last September": a year before
     if other.range == main.range:
         return previous_period(main)  # "last month vs the previous month"
     if anaphoric and not main.relative and other.unit in _UNIT_ORDER and main.start is not None:
@@ -218,7 +220,8 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
         out.time_range = main.range
         if len(periods) > 1:
             other, at = periods[1]
-            out.compare_range = _second_period(main, other, toks[at] in _ANAPHORIC)
+            last_named = at > 0 and toks[at - 1] in ("last", "previous", "prior")
+            out.compare_range = _second_period(main, other, toks[at] in _ANAPHORIC, last_named)
     if compare_unit and out.compare_range is None:
         if out.period is None:
             unit = "year" if compare_unit == "prev" else compare_unit

@@ -185,3 +185,19 @@ def test_the_end_of_a_period_is_that_period_for_a_level(interp):  # noqa: F811
     sq = query_of(interp, "stock on hand by brand at the end of March")
     assert not check(sq, {"time": ["2026-03-01", "2026-04-01"]})
     assert interp.interpret("units sold at the end of March", AS_OF).kind == "clarify"  # a flow: a part of March
+
+
+@pytest.mark.parametrize(
+    ("q", "compare"),
+    [
+        ("collections in August compared to last August", ["2025-08-01", "2025-09-01"]),
+        ("Q2 new patients vs last Q2", ["2025-04-01", "2025-07-01"]),
+    ],
+)
+def test_a_named_period_against_its_last_namesake_is_a_year_before(interp, q, compare):  # noqa: F811
+    assert not check(query_of(interp, q), {"compare": compare})
+
+
+def test_this_month_on_its_first_day_stays_the_month_under_way(interp):  # noqa: F811
+    sq = query_of(interp, "completed visits this month vs last month")
+    assert sq.metrics == ("completed_visits",)
