@@ -99,6 +99,8 @@ VAGUE_WORDS: dict[str, tuple[str, ...]] = {
     "numbers": ("revenue", "completed_visits", "new_patients", "no_show_rate"),
     "kpi": ("revenue", "completed_visits", "new_patients", "no_show_rate"),
     "metric": ("revenue", "completed_visits", "new_patients", "no_show_rate"),
+    "average": ("avg_wait_minutes", "avg_visit_minutes", "revenue_per_visit", "nps"),
+    "ratio": ("no_show_rate", "cancellation_rate", "revenue_per_visit", "patients_per_hour"),
 }  # fmt: skip
 COMMON_METRICS = ("revenue", "completed_visits", "new_patients", "no_show_rate")
 

@@ -186,3 +186,9 @@ def test_a_share_of_patients_offers_the_breakdowns(interp):  # noqa: F811
 def test_people_words_count_visits(interp, q, dims):  # noqa: F811
     sq = query_of(interp, q)
     assert sq.metrics == ("completed_visits",) and sq.dimensions == dims
+
+
+@pytest.mark.parametrize(("q", "first"), [("the average by office", "Average wait"), ("what is the ratio by doctor", "No-show rate")])
+def test_an_average_or_a_ratio_alone_asks_which(interp, q, first):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "clarify" and got.choices[0].startswith(first)
