@@ -85,7 +85,7 @@ def negated(p: Parsed, start: int, previous: tuple[int, bool] | None) -> bool:
 
 
 def _share_of_people(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
-    """"what percent of our patients are over 65": no metric names the people counted, so
+    """ "what percent of our patients are over 65": no metric names the people counted, so
     offer the visits and the active patients broken down by what the question filters."""
     if not p.has("percent", "percentage", "proportion", "share", "fraction"):
         return
@@ -96,7 +96,9 @@ def _share_of_people(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None
         return
     label = getattr(interp.model.dimensions.get(dims[0]), "label", dims[0].replace("_", " ")).lower()
     when = time_words(p)
-    r.clarify = f"There is no metric for a share of patients; a breakdown by {label} gives each group's share."
+    r.clarify = (
+        f"There is no metric for a share of patients; a breakdown by {label} gives each group's share."
+    )
     r.choices = [
         f"{metric_label(interp, m)} by {label} {when}".strip()
         for m in ("completed_visits", "active_patients")
@@ -214,9 +216,7 @@ def unsupported_statistic(interp: BuiltinInterpreter, p: Parsed, r: Readings) ->
     asked = sorted(words & qw.STATISTIC_WORDS)
     averages = getattr(getattr(m, "measure", None), "agg", None)
     if not asked and getattr(averages, "value", averages) == "avg" and not r.dimensions:
-        asked = sorted(
-            words & qw.EXTREME_WORDS & {"max", "maximum", "min", "minimum", "longest", "shortest"}
-        )
+        asked = sorted(words & qw.EXTREME_WORDS & {"max", "maximum", "min", "minimum", "longest", "shortest"})
     if not asked:
         return
     label = metric_label(interp, metric)
@@ -319,3 +319,61 @@ def part_of_collections(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> N
         "The breakdown by payer type shows what each kind of payer's charges brought in."
     )
     r.choices = [f"Collections by payer type {when}".strip(), f"Collections {when}".strip()]
+
+
+PURCHASE_WORDS = ("purchase", "purchases", "purchased", "buy", "buys", "bought", "buying")
+NPS_PARTS = ("detractor", "detractors", "promoters", "passives")  # "net promoter score" is NPS itself
+
+
+def counts_no_metric_defines(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    """Counts the model does not define, asked in words of a metric it does: exams that led
+    (or did not lead) to an eyewear purchase are the optical capture rate's parts;
+    promoters and detractors are NPS's. Ask, offering the metric, instead of a count of
+    something else."""
+    if r.clarify:
+        return
+    when = time_words(p)
+    if p.has(*PURCHASE_WORDS) and p.has("exam", "exams", "visit", "visits", "patient", "patients"):
+        if "optical_capture_rate" in r.metrics:
+            return
+        r.clarify = (
+            "Exams with or without an eyewear purchase are not counted by any metric; the optical capture rate "
+            "is the share of comprehensive exams followed by a frames or lenses purchase within 30 days."
+        )
+        r.choices = [
+            f"Optical capture rate {when}".strip(),
+            f"Optical capture rate by provider {when}".strip(),
+        ]
+    elif p.has(*NPS_PARTS):
+        r.clarify = "Promoters and detractors are not counted by any metric; NPS is the share of promoters minus detractors."
+        r.choices = [
+            f"NPS {when}".strip(),
+            f"NPS by location {when}".strip(),
+            f"NPS by provider {when}".strip(),
+        ]
+
+
+def per_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
+    """ "eyewear sales per comprehensive exam": "per" before something that is neither a
+    breakdown ("per provider") nor a grain ("per month") asks for a ratio no metric defines
+    (the ratios that are metrics, "revenue per visit", are read as such)."""
+    if r.clarify or not r.metrics or "per" not in p.words:
+        return
+    metrics = interp.model.metrics
+    if any(
+        getattr(metrics.get(m), "type", None) is not None and len(getattr(metrics[m], "components", ())) == 2
+        for m in r.metrics
+    ):
+        return  # a derived "A per B" metric was read
+    i = p.words.index("per")
+    after = [m for m in p.mentions if m.start > i]
+    nxt = p.words[i + 1 : i + 2]
+    if not after or (nxt and (nxt[0] in UNITS or nxt[0] in GRAIN_ADJ)) or i + 1 in p.time.used:
+        return
+    first = min(after, key=lambda m: m.start)
+    if first.kind == "dimension" or first.start > i + 3:
+        return
+    label = metric_label(interp, r.metrics[0])
+    when = time_words(p)
+    r.clarify = f"{label} per {' '.join(p.words[i + 1 : first.end])} is not a metric. Which would you like?"
+    r.choices = [f"{label} {when}".strip(), f"Revenue per visit {when}".strip()]

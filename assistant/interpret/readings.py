@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 from assistant.interpret import language
 from assistant.interpret.qualifiers import (
     change_ranking,
+    counts_no_metric_defines,
     member_against_the_rest,
     metric_label,
     negated,
     part_of_collections,
+    per_without_metric,
     population_of_a_rate,
     share_without_metric,
     status_of_base_noun,
@@ -415,6 +417,8 @@ def resolve(interp: BuiltinInterpreter, p: Parsed, as_of: dt.date) -> Readings:
     part_of_collections(interp, p, r)
     population_of_a_rate(interp, p, r)
     unsupported_statistic(interp, p, r)
+    counts_no_metric_defines(interp, p, r)
+    per_without_metric(interp, p, r)
     value_threshold(interp, p, r)
     change_ranking(interp, p, r, as_of)
     return r

@@ -192,3 +192,26 @@ def test_people_words_count_visits(interp, q, dims):  # noqa: F811
 def test_an_average_or_a_ratio_alone_asks_which(interp, q, first):  # noqa: F811
     got = interp.interpret(q, AS_OF)
     assert got.kind == "clarify" and got.choices[0].startswith(first)
+
+
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("how many eye exams led to a glasses purchase last month", "Optical capture rate last month"),
+        ("exams where the patient did not buy eyewear in 2025", "Optical capture rate in 2025"),
+        ("how many detractors did we have last quarter", "NPS last quarter"),
+        ("optical revenue per comprehensive exam in 2025", "Optical revenue in 2025"),
+    ],
+)
+def test_counts_and_ratios_no_metric_defines_ask(interp, q, first):  # noqa: F811
+    got = interp.interpret(q, AS_OF)
+    assert got.kind == "clarify", got
+    assert got.choices[0] == first
+
+
+@pytest.mark.parametrize(
+    ("q", "metric"),
+    [("net promoter score by provider", "nps"), ("revenue per visit per location", "revenue_per_visit"), ("no-shows per doctor", "no_shows")],
+)
+def test_per_a_breakdown_and_net_promoter_score_are_answered(interp, q, metric):  # noqa: F811
+    assert query_of(interp, q).metrics == (metric,)
