@@ -43,6 +43,7 @@ from assistant.interpret.timewords import (  # noqa: F401 - re-exported for call
     TREND_WORDS,
     UNITS,
     VS,
+    WEEKDAYS,
 )
 from semantic_layer.query import TimeRange
 
@@ -174,6 +175,11 @@ def parse_time(toks: list[str], as_of: dt.date, *, forward: bool = False) -> Tim
                 second = None
                 if p.tok(j) in RANGE_TO and (w in ("from", "between") or p.tok(j) != "and"):
                     second = p.atom(j + 1 + (p.tok(j + 1) == "the"))
+                    if second is None and a.unit == "day" and a.start is not None and p.tok(j + 1) in WEEKDAYS:
+                        # "from last Monday to Friday": the first such weekday from the start on
+                        ahead = (WEEKDAYS[p.tok(j + 1)] - a.start.weekday()) % 7
+                        day = a.start + dt.timedelta(days=ahead)
+                        second = (Period(day, day + dt.timedelta(days=1), "day"), j + 2)
                 if second and w in ("from", "between", "since", "starting"):
                     b, j = second
                     per = join(a, b, as_of, forward)

@@ -201,3 +201,15 @@ def test_a_named_period_against_its_last_namesake_is_a_year_before(interp, q, co
 def test_this_month_on_its_first_day_stays_the_month_under_way(interp):  # noqa: F811
     sq = query_of(interp, "completed visits this month vs last month")
     assert sq.metrics == ("completed_visits",)
+
+
+@pytest.mark.parametrize(
+    ("q", "time"),
+    [
+        ("no-shows from Sept 14 to Friday", ["2026-09-14", "2026-09-19"]),
+        ("visits between last Monday and Wednesday", ["2026-09-28", "2026-10-01"]),
+    ],
+)
+def test_a_range_may_end_on_a_bare_weekday(interp, q, time):  # noqa: F811
+    sq = query_of(interp, q)
+    assert not check(sq, {"time": time}) and not sq.filters  # not a weekday filter
