@@ -117,9 +117,9 @@ def scope(filters: Sequence[Any], dimensions: Sequence[str]) -> str:
     """
     kept, left_out = [], []
     for f in filters:
-        if f.dimension in dimensions and str(getattr(f.op, "value", f.op)) not in ("!=", "not in"):
-            continue  # the groups show it
         negative = str(getattr(f.op, "value", f.op)) in ("!=", "not in")
+        if f.dimension in dimensions and not negative:
+            continue  # the groups show it
         values = (" and " if negative else " or ").join(_label_cell(v, f.dimension) for v in f.values)
         if f.dimension in _NAMED_BY_DIMENSION:
             values = f"{f.dimension.replace('_', ' ')} {values}"

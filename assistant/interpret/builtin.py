@@ -153,6 +153,7 @@ class BuiltinInterpreter:
             parsed = self.parse(question, as_of, forward=True)
             readings = resolve(self, parsed, as_of)
         from assistant.interpret.followup import is_followup, merge
+        from assistant.interpret.qualifiers import time_words
         from assistant.interpret.unknown import clarify_period, clarify_unknown, unknown_names, unread_periods
 
         metric = (readings.metrics or (list(previous.metrics) if previous is not None else []) or [None])[0]
@@ -160,11 +161,12 @@ class BuiltinInterpreter:
         names = unknown_names(self, question, parsed) if asked else []
         if names:
             return clarify_unknown(self, metric, names)
-        kind = getattr(getattr(self.model.metrics.get(metric), "type", None), "value", None) if metric else None
+        kind = (
+            getattr(getattr(self.model.metrics.get(metric), "type", None), "value", None) if metric else None
+        )
         periods = unread_periods(parsed, running_total=kind == "cumulative") if asked else []
         if periods:
-            named = " ".join(w for i, w in enumerate(parsed.words) if i in parsed.time.used and w not in ("in", "the", "of"))
-            return clarify_period(self, metric, periods, named)
+            return clarify_period(self, metric, periods, time_words(parsed))
         if previous is not None and is_followup(parsed, readings):
             return merge(self, previous, parsed, readings, as_of)
         if not readings.metrics and not readings.clarify:

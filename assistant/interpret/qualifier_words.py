@@ -70,3 +70,19 @@ THRESHOLD_WORDS = frozenset({"than", "above", "below", "exceeding", "exceeds", "
 # no-shows, "appointments cancelled" cancellations. A weaker metric word of the same
 # table (missed, cancelled, completed, booked) then names the metric, the noun the rows.
 BASE_NOUN_METRICS = ("appointments",)
+
+# Words asking for a share ("what percent of ...", "the proportion of ...").
+SHARE_NOUNS = ("percent", "percentage", "proportion", "share", "fraction")
+# People counted by visits: "how many kids did we see", "which carrier has the most patients".
+PEOPLE = ("patient", "patients", "kid", "kids", "child", "children", "senior", "seniors", "people", "folks")
+# A weekday against the others ("is the no-show rate higher on Mondays").
+COMPARATIVES = frozenset({
+    "higher", "more", "lower", "less", "fewer", "worse", "better", "busier", "quieter", "slower", "longer", "shorter",
+})  # fmt: skip
+# Paying: collections are insurance and patient payments together.
+PAYMENT_WORDS = ("paid", "pay", "payment", "payments", "collect", "collected", "collections")
+# Counts no metric defines: exams followed by a purchase (the capture rate's parts), NPS's parts.
+PURCHASE_WORDS = ("purchase", "purchases", "purchased", "buy", "buys", "bought", "buying")
+NPS_PARTS = ("detractor", "detractors", "promoters", "passives")  # "net promoter score" is NPS itself
+# Formats of rates and averages: not split by a count's population ("no-show rate for new patients").
+RATE_FORMATS = ("percent", "ratio", "minutes")

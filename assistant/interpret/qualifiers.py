@@ -38,6 +38,17 @@ def time_words(p: Parsed) -> str:
     return " ".join(words)
 
 
+def _ask(r: Readings, p: Parsed, message: str, offers: list[str]) -> None:
+    """Ask ``message``, offering ``offers`` each followed by the question's own period words."""
+    when = time_words(p)
+    r.clarify = message
+    r.choices = [f"{o} {when}".strip() for o in offers]
+
+
+def _dimension_label(interp: BuiltinInterpreter, d: str) -> str:
+    return getattr(interp.model.dimensions.get(d), "label", d.replace("_", " ")).lower()
+
+
 def status_of_base_noun(interp: BuiltinInterpreter, names: list[str], weak: list[str]) -> list[str]:
     """Status words: in "appointments that were missed" the status names the metric, not the noun.
 
@@ -87,23 +98,24 @@ def negated(p: Parsed, start: int, previous: tuple[int, bool] | None) -> bool:
 def _share_of_people(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
     """ "what percent of our patients are over 65": no metric names the people counted, so
     offer the visits and the active patients broken down by what the question filters."""
-    if not p.has("percent", "percentage", "proportion", "share", "fraction"):
+    if not p.has(*qw.SHARE_NOUNS):
         return
-    if not p.has("patient", "patients", "people", "kids", "children", "seniors"):
+    if not p.has(*qw.PEOPLE):
         return
     dims = [f.dimension for f in r.filters if f.dimension not in TIME_GRAINS]
     if not dims:
         return
-    label = getattr(interp.model.dimensions.get(dims[0]), "label", dims[0].replace("_", " ")).lower()
-    when = time_words(p)
-    r.clarify = (
-        f"There is no metric for a share of patients; a breakdown by {label} gives each group's share."
+    label = _dimension_label(interp, dims[0])
+    _ask(
+        r,
+        p,
+        f"There is no metric for a share of patients; a breakdown by {label} gives each group's share.",
+        [
+            f"{metric_label(interp, m)} by {label}"
+            for m in ("completed_visits", "active_patients")
+            if m in interp.model.metrics
+        ],
     )
-    r.choices = [
-        f"{metric_label(interp, m)} by {label} {when}".strip()
-        for m in ("completed_visits", "active_patients")
-        if m in interp.model.metrics
-    ]
 
 
 def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
@@ -119,7 +131,7 @@ def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
         m.kind == "metric" and p.words[m.end : m.end + 1] == ["rate"] and m.targets[0][0] in r.metrics
         for m in p.mentions
     )  # "collection rate": a rate of an amount
-    if not rate_after and not p.has("percent", "percentage", "proportion", "share", "fraction"):
+    if not rate_after and not p.has(*qw.SHARE_NOUNS):
         return
     if any(d not in TIME_GRAINS for d in r.dimensions):
         return  # a breakdown's narrative gives each group's share of the total
@@ -131,8 +143,7 @@ def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
         return
     labels = [metric_label(interp, m) for m in amounts]
     by = [f.dimension for f in r.filters if f.dimension not in TIME_GRAINS]
-    dims = interp.model.dimensions
-    breakdowns = [f"{labels[0]} by {getattr(dims.get(d), 'label', d.replace('_', ' ')).lower()}" for d in by]
+    breakdowns = [f"{labels[0]} by {_dimension_label(interp, d)}" for d in by]
     if not breakdowns and len(amounts) == 1 and not rate_after:
         return  # "share of revenue in 2025": nothing to take a share of
     offer = (
@@ -140,11 +151,8 @@ def share_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
         if breakdowns
         else "I can show the totals, or a breakdown that gives each group's share."
     )
-    r.clarify = f"There is no metric for a share of {' or '.join(lb.lower() for lb in labels)}; {offer}"
-    r.choices = [f"{c} {time_words(p)}".strip() for c in (breakdowns or labels)][:3]
-
-
-RATE_FORMATS = ("percent", "ratio", "minutes")  # rates and averages: not split by a count's population
+    shares = " or ".join(lb.lower() for lb in labels)
+    _ask(r, p, f"There is no metric for a share of {shares}; {offer}", (breakdowns or labels)[:3])
 
 
 def population_of_a_rate(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
@@ -154,7 +162,7 @@ def population_of_a_rate(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
     if r.clarify or len(r.metrics) != 2:
         return
     metrics = interp.model.metrics
-    rates = [m for m in r.metrics if m in metrics and metrics[m].format in RATE_FORMATS]
+    rates = [m for m in r.metrics if m in metrics and metrics[m].format in qw.RATE_FORMATS]
     counts = [m for m in r.metrics if m in metrics and metrics[m].format == "count"]
     if len(rates) != 1 or len(counts) != 1:
         return
@@ -162,11 +170,11 @@ def population_of_a_rate(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> 
         named = m.kind == "metric" and m.targets[0][0] == counts[0] and m.start > 0
         if named and p.words[m.start - 1] in ("for", "among", "of", "with"):
             rate, count = metric_label(interp, rates[0]), metric_label(interp, counts[0])
-            r.clarify = (
+            message = (
                 f"The {rate.lower()} cannot be split by {count.lower()}: no breakdown of it says who "
                 "is one. Which would you like?"
             )
-            r.choices = [f"{lb} {time_words(p)}".strip() for lb in (rate, count)]
+            _ask(r, p, message, [rate, count])
             return
 
 
@@ -214,22 +222,18 @@ def unsupported_statistic(interp: BuiltinInterpreter, p: Parsed, r: Readings) ->
     m = interp.model.metrics.get(metric)
     words = set(p.words)
     asked = sorted(words & qw.STATISTIC_WORDS)
-    averages = getattr(getattr(m, "measure", None), "agg", None)
-    if not asked and getattr(averages, "value", averages) == "avg" and not r.dimensions:
+    agg = getattr(getattr(m, "measure", None), "agg", None)
+    average = getattr(agg, "value", agg) == "avg"
+    if not asked and average and not r.dimensions:
         asked = sorted(words & qw.EXTREME_WORDS & {"max", "maximum", "min", "minimum", "longest", "shortest"})
     if not asked:
         return
     label = metric_label(interp, metric)
-    r.clarify = (
-        f"The {' and '.join(asked)} is not a measure here: {label.lower()} is "
-        f"{'an average' if getattr(averages, 'value', averages) == 'avg' else 'a total or a rate'}. Which would you like?"
+    kind = "an average" if average else "a total or a rate"
+    message = (
+        f"The {' and '.join(asked)} is not a measure here: {label.lower()} is {kind}. Which would you like?"
     )
-    when = time_words(p)
-    r.choices = [
-        f"{label} {when}".strip(),
-        f"{label} by day {when}".strip(),
-        f"{label} by provider {when}".strip(),
-    ]
+    _ask(r, p, message, [label, f"{label} by day", f"{label} by provider"])
 
 
 def value_threshold(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
@@ -256,34 +260,16 @@ def value_threshold(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
         d for d in r.mentioned_dims if d not in TIME_GRAINS
     ]
     by = f" by {dims[0].replace('_', ' ')}" if dims else ""
-    r.clarify = (
+    message = (
         f"Groups cannot be filtered by a value of {label.lower()}; the ranking shows every group's value."
     )
-    r.choices = [f"{label}{by} {time_words(p)}".strip()]
-
-
-COMPARATIVES = frozenset(
-    {
-        "higher",
-        "more",
-        "lower",
-        "less",
-        "fewer",
-        "worse",
-        "better",
-        "busier",
-        "quieter",
-        "slower",
-        "longer",
-        "shorter",
-    }
-)
+    _ask(r, p, message, [f"{label}{by}"])
 
 
 def member_against_the_rest(p: Parsed, r: Readings) -> None:
     """ "is our no-show rate higher on Mondays?": a comparison of one weekday with the others,
     answered by the breakdown by day of week (a filter would show Mondays alone)."""
-    if not set(p.words) & COMPARATIVES or any(d not in TIME_GRAINS for d in r.dimensions):
+    if not set(p.words) & qw.COMPARATIVES or any(d not in TIME_GRAINS for d in r.dimensions):
         return
     days = [f for f in r.filters if f.dimension == "day_of_week"]
     if len(days) != 1 or "day_of_week" in r.dimensions:
@@ -292,37 +278,29 @@ def member_against_the_rest(p: Parsed, r: Readings) -> None:
     r.dimensions.append("day_of_week")
 
 
-PAYMENT_WORDS = ("paid", "pay", "payment", "payments", "collect", "collected", "collections")
-
-
 def part_of_collections(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
     """Collections are insurance and patient payments together and no metric splits them:
     "how much did we collect from insurance", "patient payments", "how much did VSP pay us"
     ask rather than answer the sum. "collections for VSP patients" (everything those
     patients' charges brought in) and "collections from patients seen by Dr. Lee" are answered."""
-    if r.clarify or r.metrics != ["collections"] or not p.has(*PAYMENT_WORDS):
+    if r.clarify or r.metrics != ["collections"] or not p.has(*qw.PAYMENT_WORDS):
         return
     payer_named = any(f.dimension in ("payer_type", "insurance_carrier", "insurance_type") for f in r.filters)
     if payer_named:
         asks = p.has("pay", "paid", "payment", "payments")  # the insurer paying, not its patients' total
     else:
         patients_pay = any(
-            w in ("patient", "patients") and p.words[i + 1 : i + 2] and p.words[i + 1] in PAYMENT_WORDS
+            w in ("patient", "patients") and p.words[i + 1 : i + 2] and p.words[i + 1] in qw.PAYMENT_WORDS
             for i, w in enumerate(p.words)
         )
         asks = patients_pay or p.has("insurance", "insurer", "insurers", "self")
     if not asks:
         return
-    when = time_words(p)
-    r.clarify = (
+    message = (
         "Collections count insurance and patient payments together; no metric splits them. "
         "The breakdown by payer type shows what each kind of payer's charges brought in."
     )
-    r.choices = [f"Collections by payer type {when}".strip(), f"Collections {when}".strip()]
-
-
-PURCHASE_WORDS = ("purchase", "purchases", "purchased", "buy", "buys", "bought", "buying")
-NPS_PARTS = ("detractor", "detractors", "promoters", "passives")  # "net promoter score" is NPS itself
+    _ask(r, p, message, ["Collections by payer type", "Collections"])
 
 
 def counts_no_metric_defines(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
@@ -332,25 +310,17 @@ def counts_no_metric_defines(interp: BuiltinInterpreter, p: Parsed, r: Readings)
     something else."""
     if r.clarify:
         return
-    when = time_words(p)
-    if p.has(*PURCHASE_WORDS) and p.has("exam", "exams", "visit", "visits", "patient", "patients"):
+    if p.has(*qw.PURCHASE_WORDS) and p.has("exam", "exams", "visit", "visits", "patient", "patients"):
         if "optical_capture_rate" in r.metrics:
             return
-        r.clarify = (
+        message = (
             "Exams with or without an eyewear purchase are not counted by any metric; the optical capture rate "
             "is the share of comprehensive exams followed by a frames or lenses purchase within 30 days."
         )
-        r.choices = [
-            f"Optical capture rate {when}".strip(),
-            f"Optical capture rate by provider {when}".strip(),
-        ]
-    elif p.has(*NPS_PARTS):
-        r.clarify = "Promoters and detractors are not counted by any metric; NPS is the share of promoters minus detractors."
-        r.choices = [
-            f"NPS {when}".strip(),
-            f"NPS by location {when}".strip(),
-            f"NPS by provider {when}".strip(),
-        ]
+        _ask(r, p, message, ["Optical capture rate", "Optical capture rate by provider"])
+    elif p.has(*qw.NPS_PARTS):
+        message = "Promoters and detractors are not counted by any metric; NPS is the share of promoters minus detractors."
+        _ask(r, p, message, ["NPS", "NPS by location", "NPS by provider"])
 
 
 def per_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> None:
@@ -359,11 +329,7 @@ def per_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> No
     (the ratios that are metrics, "revenue per visit", are read as such)."""
     if r.clarify or not r.metrics or "per" not in p.words:
         return
-    metrics = interp.model.metrics
-    if any(
-        getattr(metrics.get(m), "type", None) is not None and len(getattr(metrics[m], "components", ())) == 2
-        for m in r.metrics
-    ):
+    if any(len(getattr(interp.model.metrics.get(m), "components", ())) == 2 for m in r.metrics):
         return  # a derived "A per B" metric was read
     i = p.words.index("per")
     after = [m for m in p.mentions if m.start > i]
@@ -374,6 +340,5 @@ def per_without_metric(interp: BuiltinInterpreter, p: Parsed, r: Readings) -> No
     if first.kind == "dimension" or first.start > i + 3:
         return
     label = metric_label(interp, r.metrics[0])
-    when = time_words(p)
-    r.clarify = f"{label} per {' '.join(p.words[i + 1 : first.end])} is not a metric. Which would you like?"
-    r.choices = [f"{label} {when}".strip(), f"Revenue per visit {when}".strip()]
+    asked = " ".join(p.words[i + 1 : first.end])
+    _ask(r, p, f"{label} per {asked} is not a metric. Which would you like?", [label, "Revenue per visit"])

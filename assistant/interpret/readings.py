@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.interpret import language
+from assistant.interpret import qualifier_words as qw
 from assistant.interpret.qualifiers import (
     change_ranking,
     counts_no_metric_defines,
@@ -99,8 +100,10 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
     model_metrics = interp.model.metrics
     value_dims = {d for d, _ in values}
     if not r.metrics:
-        people = p.has(*PEOPLE)  # "patients", "kids", "seniors": people seen
-        if "referral_source" in value_dims and p.has("patient", "came", "come", "referred", "referral", "referrals"):
+        people = p.has(*qw.PEOPLE)  # "patients", "kids", "seniors": people seen
+        if "referral_source" in value_dims and p.has(
+            "patient", "came", "come", "referred", "referral", "referrals"
+        ):
             r.metrics = ["new_patients"]  # "how many patients came from Google": how they found us
         elif (
             "appointment_type" in value_dims
@@ -136,14 +139,11 @@ def _nuances(interp: BuiltinInterpreter, p: Parsed, r: Readings, values: list[tu
             and p.has("patient")
         ):
             r.metrics[i] = "active_patients"
-    if set(r.vague) & SHARE_WORDS or p.has("percent", "percentage", "proportion", "share", "fraction"):
+    if set(r.vague) & SHARE_WORDS or p.has(*qw.SHARE_NOUNS):
         rates = list(dict.fromkeys(RATE_OF[m] for m in r.metrics + r.weak_metrics if m in RATE_OF))
         if rates:
             r.metrics = rates  # "what percent of appointments were no-shows": the no-show rate
     r.metrics = [m for m in dict.fromkeys(r.metrics) if m in model_metrics]
-
-
-PEOPLE = ("patient", "patients", "kid", "kids", "child", "children", "senior", "seniors", "people", "folks")
 
 
 def _future(p: Parsed) -> bool:
@@ -153,7 +153,9 @@ def _future(p: Parsed) -> bool:
     tr = p.time.time_range
     if tr is None or tr.start is None or tr.start < p.time_as_of:
         return False
-    return tr.start > p.time_as_of or p.has("today", "tomorrow", "next", "coming", "upcoming", "booked", "scheduled")
+    return tr.start > p.time_as_of or p.has(
+        "today", "tomorrow", "next", "coming", "upcoming", "booked", "scheduled"
+    )
 
 
 def _how_long(p: Parsed) -> bool:
@@ -324,12 +326,16 @@ NOT_GROUPS = {"end", "close", "now", "then", "far", "start", "beginning", "middl
 
 
 def _zip_values(interp: BuiltinInterpreter, p: Parsed) -> list[tuple[str, str]]:
-    """"zip 021", "ZIP code 02139": the ZIP3 the number starts with (ZIP3 members are not indexed)."""
+    """ "zip 021", "ZIP code 02139": the ZIP3 the number starts with (ZIP3 members are not indexed)."""
     if "zip3" not in interp.model.dimensions:
         return []
     out = []
     for i, w in enumerate(p.words):
-        if w.isdigit() and len(w) in (3, 5) and any(x in ("zip", "zipcode", "zip3", "postcode") for x in p.words[max(0, i - 2) : i]):
+        if (
+            w.isdigit()
+            and len(w) in (3, 5)
+            and any(x in ("zip", "zipcode", "zip3", "postcode") for x in p.words[max(0, i - 2) : i])
+        ):
             out.append(("zip3", w[:3]))
     return out
 

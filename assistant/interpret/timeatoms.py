@@ -193,7 +193,7 @@ class TimeParser:
         )
 
     def weekday(self, w: str, wd: int) -> Period:
-        """"last Monday" (the latest one before today), "next Monday" (the first after
+        """ "last Monday" (the latest one before today), "next Monday" (the first after
         today), "this Monday" (the one of this week)."""
         a = self.as_of
         if w in LAST:
@@ -211,11 +211,12 @@ class TimeParser:
         return j
 
     def before_last(self, unit: str, j: int) -> tuple[Period, int] | None:
-        """"the week before last", "the day before yesterday": two periods back."""
+        """ "the week before last", "the day before yesterday": two periods back."""
         a = self.as_of
-        if unit == "day" and self.tok(j) == "yesterday":
-            return Period(a - dt.timedelta(days=2), a - dt.timedelta(days=1), "day"), j + 1
-        if self.tok(j) not in LAST or self.tok(j + 1) in UNITS or self.num(j + 1) is not None:
+        yesterday = unit == "day" and self.tok(j) == "yesterday"
+        if not yesterday and (
+            self.tok(j) not in LAST or self.tok(j + 1) in UNITS or self.num(j + 1) is not None
+        ):
             return None  # "the week before last month" is not two weeks back
         if unit == "day":
             return Period(a - dt.timedelta(days=2), a - dt.timedelta(days=1), "day"), j + 1
@@ -266,12 +267,8 @@ class TimeParser:
         explicit = y is not None
         if y is None:
             y = self.as_of.year
-            try:
-                past = dt.date(y, m, min(day, 28)) > self.as_of
-            except ValueError:
-                past = False
-            if past and not self.forward:
-                y -= 1
+            if dt.date(y, m, min(day, 28)) > self.as_of and not self.forward:
+                y -= 1  # the latest such day up to today
         try:
             d = dt.date(y, m, day)
         except ValueError:
@@ -299,7 +296,12 @@ class TimeParser:
 def join(a: Period, b: Period, as_of: dt.date, forward: bool) -> Period:
     """``between a and b``: from a's start to b's end, a's year taken from b when unnamed."""
     start = a.start
-    if start is not None and b.explicit_year and not a.explicit_year and a.unit in ("month", "quarter", "day"):
+    if (
+        start is not None
+        and b.explicit_year
+        and not a.explicit_year
+        and a.unit in ("month", "quarter", "day")
+    ):
         start = start.replace(year=b.start.year if b.start else start.year)
         if start > (b.start or start):
             start = start.replace(year=start.year - 1)

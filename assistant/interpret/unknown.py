@@ -83,7 +83,7 @@ def clarify_period(interp: BuiltinInterpreter, metric: str, words: list[str], na
     label = getattr(interp.model.metrics.get(metric), "label", metric.replace("_", " ").capitalize())
     asked = " and ".join(f"'{w}'" for w in words)
     message = f"{asked} is not a period I can read. Which period do you mean?"
-    if named and named.split()[0] not in ("last", "this", "next", "previous", "past"):
+    if named and named.split()[0] not in ("in", "last", "this", "next", "previous", "past"):
         named = f"in {named}"
     offers = (named, f"by week {named}") if named else ()
     offers += ("by day of week", "last week", "last month", "this year")
